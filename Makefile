@@ -1,0 +1,53 @@
+# Dangxiao: everything a fresh machine needs, through the project's own files.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo demo-reset test test-sqlite test-postgres bench lint format serve
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Migrate, load the demo school if the database is empty, then serve on http://$(HOST):$(PORT).
+demo: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo --if-empty
+	@echo "党校演示已启动：http://$(HOST):$(PORT)/   (Ctrl+C 停止)"
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+# Rebuild the demo school from scratch (wipes the demo database's records).
+demo-reset: install
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+
+# The whole suite, on SQLite and then on PostgreSQL.
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+test-postgres: install
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -p no:cacheprovider -m "not sqlite_only"
+
+bench: install
+	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

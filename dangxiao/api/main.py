@@ -1,0 +1,35 @@
+"""The JSON API under /api/v1/. Each domain has its own router; all call services and selectors."""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from .auth import AUTH
+from .people import router as people_router
+
+api = NinjaAPI(
+    title="党校管理平台 API",
+    version="1",
+    description="Dangxiao: a grassroots Party school platform. Token auth: POST /api/v1/auth/token, then `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=AUTH,
+)
+api.add_router("/", people_router)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到，或不在您的权限范围内"}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg", "")} for e in exc.errors]
+    return api.create_response(request, {"detail": "请求参数有误", "errors": errors}, status=422)

@@ -1,0 +1,181 @@
+"""The one place that decides what a user may see.
+
+A role held on an organisation covers that node's subtree (a materialised-path prefix). Every
+page, export and API endpoint loads members and organisations through the helpers below, so an
+object outside the caller's scope is simply not found (404), never "forbidden".
+
+This module deliberately reads the people app's Role and Organization models (through the app
+registry, so that core imports no domain module at import time): scoping is the one concern that
+every domain shares.
+"""
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+BOARD = {"principal", "vice_principal", "dean"}
+ORG_ADMIN = "org_admin"
+TEACHER = "teacher"
+MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach. `paths` are subtree roots for staff work (board or org admin)."""
+
+    is_superuser: bool = False
+    board_paths: tuple[str, ...] = ()
+    admin_paths: tuple[str, ...] = ()
+    teacher_paths: tuple[str, ...] = ()
+    member_id: int | None = None
+    member_org_path: str | None = None
+    role_kinds: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def staff_paths(self) -> tuple[str, ...]:
+        return _roots(self.board_paths + self.admin_paths)
+
+    @property
+    def is_board(self) -> bool:
+        return self.is_superuser or bool(self.board_paths)
+
+    @property
+    def is_org_admin(self) -> bool:
+        return bool(self.admin_paths)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_superuser or bool(self.staff_paths)
+
+    # Capabilities, named after what the interface offers.
+    @property
+    def can_view_roster(self) -> bool:
+        return self.is_staff
+
+    @property
+    def can_reveal_personal_data(self) -> bool:
+        return self.is_staff
+
+    @property
+    def can_import_roster(self) -> bool:
+        return self.is_staff
+
+    @property
+    def can_read_audit(self) -> bool:
+        return self.is_board
+
+
+def _roots(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop paths already covered by a shorter prefix, so filters stay small."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
+EMPTY = Scope()
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per user object (one query for roles, one for the member)."""
+    if user is None or not user.is_authenticated:
+        return EMPTY
+    cached = getattr(user, "_dangxiao_scope", None)
+    if cached is not None:
+        return cached
+    Role = apps.get_model("people", "Role")
+    Member = apps.get_model("people", "Member")
+    board, admin, teacher, kinds = [], [], [], set()
+    for kind, path in Role.objects.filter(user_id=user.pk).values_list("kind", "organization__path"):
+        kinds.add(kind)
+        if kind in BOARD:
+            board.append(path)
+        elif kind == ORG_ADMIN:
+            admin.append(path)
+        elif kind == TEACHER:
+            teacher.append(path)
+    own = Member.objects.filter(user_id=user.pk).values_list("id", "organization__path").first()
+    scope = Scope(
+        is_superuser=user.is_superuser,
+        board_paths=_roots(tuple(board)),
+        admin_paths=_roots(tuple(admin)),
+        teacher_paths=_roots(tuple(teacher)),
+        member_id=own[0] if own else None,
+        member_org_path=own[1] if own else None,
+        role_kinds=frozenset(kinds | ({MEMBER} if own else set())),
+    )
+    user._dangxiao_scope = scope
+    return scope
+
+
+def subtree_q(paths: tuple[str, ...], path_field: str) -> Q:
+    """Q matching rows whose organisation path lies under any of `paths`; matches nothing if empty."""
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths))
+
+
+def staff_q(scope: Scope, path_field: str) -> Q | None:
+    """None means everything (superuser)."""
+    if scope.is_superuser:
+        return None
+    return subtree_q(scope.staff_paths, path_field)
+
+
+def filter_members(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Members the user may see: their staff subtrees, and always their own record."""
+    Member = apps.get_model("people", "Member")
+    qs = Member.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    q = staff_q(scope, "organization__path")
+    if q is None:
+        return qs
+    if scope.member_id:
+        q |= Q(pk=scope.member_id)
+    return qs.filter(q)
+
+
+def filter_roster(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Members on the staff roster pages: only what the user manages (not their own record alone)."""
+    Member = apps.get_model("people", "Member")
+    qs = Member.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def filter_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations the user may see: their staff subtrees, plus a member's own organisation."""
+    Organization = apps.get_model("people", "Organization")
+    qs = Organization.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    q = staff_q(scope, "path")
+    if q is None:
+        return qs
+    if scope.member_org_path:
+        q |= Q(path=scope.member_org_path)
+    return qs.filter(q)
+
+
+def get_member_or_404(user, pk, queryset: QuerySet | None = None):
+    try:
+        return filter_members(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, apps.get_model("people", "Member").DoesNotExist):
+        raise Http404("党员不存在") from None
+
+
+def get_organization_or_404(user, pk, queryset: QuerySet | None = None):
+    try:
+        return filter_organizations(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, apps.get_model("people", "Organization").DoesNotExist):
+        raise Http404("组织不存在") from None
+
+
+def require(condition: bool) -> None:
+    """Refuse with 404 (not 403) so that the existence of what is out of scope is not revealed."""
+    if not condition:
+        raise Http404("页面不存在")

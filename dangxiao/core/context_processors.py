@@ -1,0 +1,26 @@
+from django.urls import reverse
+
+from . import access
+
+
+def navigation(request):
+    """The navigation a role may use; nothing it may not."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": [], "scope": access.EMPTY}
+    scope = access.scope_for(user)
+    nav = [("home", "首页", reverse("home"))]
+    if scope.can_view_roster:
+        nav += [
+            ("members", "党员名单", reverse("people:member_list")),
+            ("organizations", "组织架构", reverse("people:organization_list")),
+        ]
+    if scope.can_import_roster:
+        nav.append(("import", "名单导入", reverse("people:member_import")))
+    if scope.member_id:
+        nav.append(("me", "我的档案", reverse("people:member_detail", args=[scope.member_id])))
+    if scope.can_read_audit:
+        nav.append(("audit", "审计日志", reverse("audit_log")))
+    if user.is_superuser:
+        nav.append(("admin", "系统管理", reverse("admin:index")))
+    return {"nav": nav, "scope": scope}

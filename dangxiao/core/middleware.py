@@ -1,0 +1,17 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class PasswordChangeRequiredMiddleware:
+    """An imported member's first sign-in must set a new password before using any page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            allowed = (reverse("password_change"), reverse("logout"))
+            if request.path not in allowed and not request.path.startswith(("/static/", "/api/")):
+                return redirect("password_change")
+        return self.get_response(request)

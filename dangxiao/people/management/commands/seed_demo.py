@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand
+
+from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
+from dangxiao.people.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Build the Wenyuan demo school (wipes and rebuilds demo data; the same records every run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Only build when the database has no organisations yet.")
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Organization.objects.exists():
+            self.stdout.write("数据库中已有数据，跳过生成（重新生成请运行 make demo-reset）。")
+            self._print_logins()
+            return
+        self.stdout.write("正在生成演示数据：文源街道党校 …")
+        build_people(self.stdout)
+        self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
+        self._print_logins()
+
+    def _print_logins(self):
+        self.stdout.write("演示账号（密码均为 Demo@2024）：")
+        labels = {
+            "13900000001": "校长",
+            "13900000002": "社区党支部书记",
+            "13900000003": "普通党员",
+            "13900000004": "美团骑手党员",
+            "13900000005": "副校长",
+            "13900000006": "教学副校长",
+        }
+        for phone, name, *_ in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {phone}  {name}（{labels[phone]}）")
+        self.stdout.write("  admin        系统管理员（超级用户）")

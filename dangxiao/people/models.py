@@ -1,0 +1,164 @@
+"""Organisations (a materialised-path tree), members, accounts and the roles held on the tree."""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+
+class User(AbstractUser):
+    """An account. Members sign in with their phone number as the username."""
+
+    must_change_password = models.BooleanField("首次登录须修改密码", default=False)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+
+class Organization(MP_Node):
+    """党工委 → 党委 / 党总支 → 党支部 → 党小组. A subtree is a path prefix, so scoping is one LIKE."""
+
+    class Kind(models.TextChoices):
+        WORKING_COMMITTEE = "working_committee", "党工委"
+        COMMITTEE = "committee", "党委"
+        GENERAL_BRANCH = "general_branch", "党总支"
+        BRANCH = "branch", "党支部"
+        GROUP = "group", "党小组"
+
+    class UnitType(models.TextChoices):
+        SUB_DISTRICT = "sub_district", "街道"
+        COMMUNITY = "community", "社区"
+        ORGAN = "organ", "机关"
+        ENTERPRISE = "enterprise", "企业/非公"
+        SOCIAL = "social", "社会组织"
+        NEW_EMPLOYMENT = "new_employment", "新就业群体"
+        INSTITUTION = "institution", "事业单位"
+
+    name = models.CharField("名称", max_length=100)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    code = models.CharField("组织编码", max_length=40, unique=True)
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    unit_type = models.CharField("所在单位类型", max_length=20, choices=UnitType.choices)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Member(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class Status(models.TextChoices):
+        FULL = "full", "正式党员"
+        PROBATIONARY = "probationary", "预备党员"
+
+    class Education(models.TextChoices):
+        POSTGRADUATE = "postgraduate", "研究生"
+        BACHELOR = "bachelor", "大学本科"
+        COLLEGE = "college", "大专"
+        SECONDARY = "secondary", "中专/高中"
+        JUNIOR = "junior", "初中及以下"
+
+    class Position(models.TextChoices):
+        NONE = "", "无"
+        SECRETARY = "secretary", "书记"
+        DEPUTY_SECRETARY = "deputy_secretary", "副书记"
+        COMMITTEE_MEMBER = "committee_member", "委员"
+        PARTY_AFFAIRS_WORKER = "party_affairs_worker", "党务工作者"
+
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    ethnicity = models.CharField("民族", max_length=20, blank=True, default="汉族")
+    education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
+    joined_party_on = models.DateField("入党日期", null=True, blank=True)
+    status = models.CharField("党员类别", max_length=20, choices=Status.choices, default=Status.FULL)
+    organization = models.ForeignKey(Organization, verbose_name="所在组织", on_delete=models.PROTECT, related_name="members")
+    occupation = models.CharField("职业", max_length=50, blank=True)
+    industry = models.CharField("行业", max_length=30, blank=True, db_index=True)
+    phone = models.CharField("手机号码", max_length=11, unique=True)
+    id_number = models.CharField("身份证号", max_length=18, unique=True, null=True, blank=True)
+    home_compound = models.CharField("居住小区", max_length=60, blank=True)
+    address = models.CharField("家庭住址", max_length=120, blank=True)
+    is_mobile = models.BooleanField("流动党员", default=False)
+    mobile_location = models.CharField("流动去向", max_length=60, blank=True)
+    is_elderly_infirm = models.BooleanField("年老体弱/行动不便", default=False)
+    is_organ_worker = models.BooleanField("机关党员", default=False)
+    is_new_employment = models.BooleanField("新就业群体", default=False)
+    position = models.CharField("党内职务", max_length=30, choices=Position.choices, blank=True, default="")
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        ordering = ["organization_id", "name", "id"]
+        indexes = [models.Index(fields=["organization", "name"]), models.Index(fields=["birth_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def age(self) -> int | None:
+        return age_on(self.birth_date, date.today())
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+class Role(models.Model):
+    """A role held on an organisation node; it covers that node's whole subtree."""
+
+    class Kind(models.TextChoices):
+        PRINCIPAL = "principal", "校长"
+        VICE_PRINCIPAL = "vice_principal", "副校长"
+        DEAN = "dean", "教学副校长"
+        ORG_ADMIN = "org_admin", "组织管理员"
+        TEACHER = "teacher", "教师"
+        MEMBER = "member", "党员"
+
+    BOARD_KINDS = (Kind.PRINCIPAL, Kind.VICE_PRINCIPAL, Kind.DEAN)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField("角色", max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        constraints = [models.UniqueConstraint(fields=["user", "organization", "kind"], name="role_unique_per_node")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.organization}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients. Only its SHA-256 is stored; revoking keeps the row."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or 'token'}"

@@ -1,0 +1,184 @@
+"""Read paths of the people domain. Every function takes the user and stays inside their scope."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from dangxiao.core import access
+
+from .models import Member, Organization, User
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    key: str
+    label: str
+    low: int  # inclusive
+    high: int | None  # inclusive
+
+
+AGE_BANDS = (
+    AgeBand("0-35", "35岁及以下", 0, 35),
+    AgeBand("36-45", "36–45岁", 36, 45),
+    AgeBand("46-55", "46–55岁", 46, 55),
+    AgeBand("56-65", "56–65岁", 56, 65),
+    AgeBand("66-75", "66–75岁", 66, 75),
+    AgeBand("76+", "76岁及以上", 76, None),
+)
+AGE_BAND_BY_KEY = {b.key: b for b in AGE_BANDS}
+FLAGS = {
+    "is_mobile": "流动党员",
+    "is_elderly_infirm": "年老体弱",
+    "is_organ_worker": "机关党员",
+    "is_new_employment": "新就业群体",
+}
+
+
+def _years_before(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_band_q(band: AgeBand, today: date) -> Q:
+    """Members whose age today lies in the band, as a range on birth_date (index-friendly)."""
+    q = Q(birth_date__lte=_years_before(today, band.low))
+    if band.high is not None:
+        q &= Q(birth_date__gt=_years_before(today, band.high + 1))
+    return q
+
+
+@dataclass
+class MemberFilters:
+    q: str = ""
+    organization: Organization | None = None
+    status: str = ""
+    age_band: str = ""
+    industry: str = ""
+    position: str = ""
+    flags: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = []
+        if self.organization:
+            parts.append(f"组织：{self.organization.name}（含下级）")
+        if self.q:
+            parts.append(f"关键词：{self.q}")
+        if self.status:
+            parts.append(f"类别：{dict(Member.Status.choices).get(self.status, self.status)}")
+        if self.age_band in AGE_BAND_BY_KEY:
+            parts.append(f"年龄：{AGE_BAND_BY_KEY[self.age_band].label}")
+        if self.industry:
+            parts.append(f"行业：{self.industry}")
+        if self.position:
+            parts.append(f"职务：{dict(Member.Position.choices).get(self.position, self.position)}")
+        parts += [FLAGS[f] for f in self.flags if f in FLAGS]
+        return "；".join(parts)
+
+
+def member_list(user: User, filters: MemberFilters, today: date | None = None) -> QuerySet:
+    """The scoped roster with filters applied, ready for one paged query."""
+    qs = access.filter_roster(user).select_related("organization")
+    if filters.organization is not None:
+        qs = qs.filter(organization__path__startswith=filters.organization.path)
+    if filters.q:
+        qs = qs.filter(Q(name__contains=filters.q) | Q(phone__endswith=filters.q) | Q(occupation__contains=filters.q))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.age_band in AGE_BAND_BY_KEY:
+        qs = qs.filter(age_band_q(AGE_BAND_BY_KEY[filters.age_band], today or date.today()))
+    if filters.industry:
+        qs = qs.filter(industry=filters.industry)
+    if filters.position:
+        qs = qs.filter(position=filters.position)
+    for flag in filters.flags:
+        if flag in FLAGS:
+            qs = qs.filter(**{flag: True})
+    return qs.order_by("organization__path", "name", "id")
+
+
+def member_industries(user: User) -> list[str]:
+    return list(access.filter_roster(user).exclude(industry="").values_list("industry", flat=True).distinct().order_by("industry"))
+
+
+def age_band_case(today: date) -> Case:
+    return Case(
+        *[When(age_band_q(b, today), then=Value(i)) for i, b in enumerate(AGE_BANDS)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+@dataclass
+class RosterSummary:
+    total: int
+    probationary: int
+    by_age_band: list[tuple[str, int]]
+    by_industry: list[tuple[str, int]]
+    by_organization: list[tuple[Organization, int]]
+    flags: list[tuple[str, str, int]]
+
+
+def roster_summary(user: User, root: Organization | None = None, today: date | None = None) -> RosterSummary:
+    """Counts for a home page: by age band, industry, child organisation and flag (a fixed 4 queries)."""
+    today = today or date.today()
+    qs = access.filter_roster(user)
+    if root is not None:
+        qs = qs.filter(organization__path__startswith=root.path)
+    totals = qs.aggregate(
+        total=Count("id"),
+        probationary=Count("id", filter=Q(status=Member.Status.PROBATIONARY)),
+        **{flag: Count("id", filter=Q(**{flag: True})) for flag in FLAGS},
+    )
+    bands = dict(qs.annotate(band=age_band_case(today)).values_list("band").annotate(c=Count("id")).values_list("band", "c"))
+    industries = list(
+        qs.exclude(industry="").values("industry").annotate(c=Count("id")).order_by("-c", "industry").values_list("industry", "c")
+    )
+    by_org: list[tuple[Organization, int]] = []
+    if root is not None:
+        children = list(root.get_children())
+        if children:
+            step = len(children[0].path)
+            counts: dict[str, int] = {}
+            for path, c in (
+                qs.filter(organization__depth__gt=root.depth)
+                .values_list("organization__path")
+                .annotate(c=Count("id"))
+                .values_list("organization__path", "c")
+            ):
+                counts[path[:step]] = counts.get(path[:step], 0) + c
+            by_org = [(child, counts.get(child.path, 0)) for child in children]
+    return RosterSummary(
+        total=totals["total"],
+        probationary=totals["probationary"],
+        by_age_band=[(b.label, bands.get(i, 0)) for i, b in enumerate(AGE_BANDS)],
+        by_industry=industries,
+        by_organization=by_org,
+        flags=[(flag, label, totals[flag]) for flag, label in FLAGS.items()],
+    )
+
+
+def organization_tree(user: User) -> list[dict]:
+    """The visible organisations as nested dicts, roots first, with direct member counts (2 queries)."""
+    orgs = list(access.filter_organizations(user).annotate(member_count=Count("members")).order_by("path"))
+    nodes: dict[str, dict] = {}
+    roots: list[dict] = []
+    for org in orgs:
+        node = {"org": org, "children": []}
+        nodes[org.path] = node
+        parent = nodes.get(org.path[: -org.steplen])
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def scope_root(user: User) -> Organization | None:
+    """The highest organisation the user manages (for a home page and default filters)."""
+    scope = access.scope_for(user)
+    paths = scope.staff_paths
+    if scope.is_superuser and not paths:
+        return Organization.get_first_root_node()
+    if not paths:
+        return None
+    return Organization.objects.filter(path=paths[0]).first()

@@ -1,0 +1,252 @@
+"""Write paths of the people domain: roster import, reveals and exports of personal data, tokens."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangxiao.core import access
+from dangxiao.core.audit import audit_record
+from dangxiao.core.masking import mask_phone
+
+from . import normalize as n
+from .models import ApiToken, Member, Organization, User
+from .roster import HEADERS, MEMBER_FIELDS, ParsedRow, RosterFileError, RowError, export_workbook, read_rows
+
+UPDATABLE = tuple(f for f in MEMBER_FIELDS if f != "phone") + ("phone",)
+DEFAULTS = {
+    "status": Member.Status.FULL,
+    "ethnicity": "",
+    "position": "",
+    "is_mobile": False,
+    "is_elderly_infirm": False,
+    "is_organ_worker": False,
+    "is_new_employment": False,
+}
+CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "committed": self.committed,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _header(key: str) -> str:
+    return next(c.header for c in HEADERS.values() if c.key == key)
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _resolve_organization(row: ParsedRow, by_code: dict, by_name: dict) -> tuple[Organization | None, RowError | None]:
+    code = row.values.get("organization_code") or ""
+    name = row.values.get("organization_name") or ""
+    if code:
+        org = by_code.get(code)
+        if org is None:
+            return None, RowError(row.row, _header("organization_code"), f"组织编码“{code}”不存在或不在您的管理范围内")
+        return org, None
+    if not name:
+        return None, RowError(row.row, _header("organization_name"), "所在组织不能为空")
+    found = by_name.get(name, [])
+    if not found:
+        return None, RowError(row.row, _header("organization_name"), f"组织“{name}”不存在或不在您的管理范围内")
+    if len(found) > 1:
+        return None, RowError(row.row, _header("organization_name"), f"有多个名为“{name}”的组织，请填写组织编码")
+    return found[0], None
+
+
+def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=None) -> ImportResult:
+    """Create or update members from a roster spreadsheet, all or nothing.
+
+    Rows are matched to members by phone, then by ID number. Nothing is written when any row has a
+    problem, or when `dry_run` is set; importing the same file twice leaves everything unchanged.
+    Raises RosterFileError when the file itself cannot be read.
+    """
+    scope = access.scope_for(user)
+    if not scope.can_import_roster:
+        raise RosterFileError("您没有导入党员名单的权限")
+    rows, errors = read_rows(data)
+    result = ImportResult(errors=errors)
+    if not rows and not errors:
+        raise RosterFileError("文件中没有党员数据（从第2行开始填写）")
+
+    orgs = list(access.filter_organizations(user).only("id", "name", "code", "path"))
+    staff_paths = scope.staff_paths
+    by_code = {o.code: o for o in orgs if scope.is_superuser or o.path.startswith(staff_paths)}
+    by_name: dict[str, list] = {}
+    for o in by_code.values():
+        by_name.setdefault(o.name, []).append(o)
+
+    # Duplicates inside the file.
+    seen_phone: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+    for row in rows:
+        phone, id_number = row.values.get("phone"), row.values.get("id_number")
+        if phone:
+            if phone in seen_phone:
+                errors.append(RowError(row.row, _header("phone"), f"与第{seen_phone[phone]}行的手机号重复"))
+            else:
+                seen_phone[phone] = row.row
+        if id_number:
+            if id_number in seen_id:
+                errors.append(RowError(row.row, _header("id_number"), f"与第{seen_id[id_number]}行的身份证号重复"))
+            else:
+                seen_id[id_number] = row.row
+
+    # Existing members with those phones or ID numbers, anywhere (scope is checked per match).
+    existing_by_phone: dict[str, Member] = {}
+    existing_by_id: dict[str, Member] = {}
+    fields = ("id", "organization__path", "user_id", *MEMBER_FIELDS)
+    for chunk in _chunks(list(seen_phone)):
+        for m in Member.objects.filter(phone__in=chunk).select_related("organization").only(*fields):
+            existing_by_phone[m.phone] = m
+    for chunk in _chunks(list(seen_id)):
+        for m in Member.objects.filter(id_number__in=chunk).select_related("organization").only(*fields):
+            existing_by_id[m.id_number] = m
+
+    def in_scope(member: Member) -> bool:
+        return scope.is_superuser or member.organization.path.startswith(staff_paths)
+
+    to_create: list[Member] = []
+    to_update: list[Member] = []
+    changed_fields: set[str] = set()
+    for row in rows:
+        values = row.values
+        org, org_error = _resolve_organization(row, by_code, by_name)
+        if org_error:
+            errors.append(org_error)
+        id_number = values.get("id_number") or None
+        if id_number:
+            id_birth = n.birth_date_from_id(id_number)
+            given = values.get("birth_date")
+            if given is None or (given.day == 1 and given.replace(day=1) == id_birth.replace(day=1)):
+                values["birth_date"] = id_birth  # blank or month-only: the ID number is exact
+            elif given != id_birth:
+                errors.append(RowError(row.row, _header("birth_date"), "出生日期与身份证号不一致"))
+            if not values.get("gender"):
+                values["gender"] = "M" if int(id_number[16]) % 2 else "F"
+        if not values.get("gender") and "gender" not in row.failed:
+            errors.append(RowError(row.row, _header("gender"), "性别不能为空（或填写身份证号）"))
+        phone = values.get("phone")
+        if not phone or org is None:
+            continue
+        by_phone = existing_by_phone.get(phone)
+        by_id = existing_by_id.get(id_number) if id_number else None
+        if by_phone and by_id and by_phone.pk != by_id.pk:
+            errors.append(RowError(row.row, _header("id_number"), f"身份证号已登记在另一名党员（手机号 {mask_phone(by_id.phone)}）名下"))
+            continue
+        target = by_phone or by_id
+        if target is not None and not in_scope(target):
+            column = _header("phone") if by_phone else _header("id_number")
+            errors.append(RowError(row.row, column, "该党员已在其他组织登记，不在您的管理范围内，请联系其所在组织转接"))
+            continue
+        clean = {k: values.get(k) for k in MEMBER_FIELDS if k != "organization_id" and k in values}
+        clean["organization_id"] = org.pk
+        clean["id_number"] = id_number
+        for key, default in DEFAULTS.items():
+            if clean.get(key) is None:
+                clean[key] = default
+        for key in ("education", "occupation", "industry", "home_compound", "address", "mobile_location"):
+            if clean.get(key) is None:
+                clean[key] = ""
+        if target is None:
+            to_create.append(Member(**clean))
+            continue
+        diff = [k for k, v in clean.items() if getattr(target, k) != v]
+        if diff:
+            for k in diff:
+                setattr(target, k, clean[k])
+            changed_fields.update(diff)
+            to_update.append(target)
+        else:
+            result.unchanged += 1
+
+    errors.sort(key=lambda e: (e.row, e.column))
+    result.errors = errors
+    result.created = len(to_create)
+    result.updated = len(to_update)
+    if errors or dry_run:
+        return result
+    with transaction.atomic():
+        Member.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Member.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=500)
+            renamed = [(m.user_id, m.phone) for m in to_update if m.user_id and "phone" in changed_fields]
+            for user_id, phone in renamed:
+                User.objects.filter(pk=user_id).update(username=phone)
+        audit_record(
+            request,
+            "import",
+            object_type="roster",
+            summary=f"导入党员名单：新增{result.created}人，更新{result.updated}人",
+            detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+        )
+    result.committed = True
+    return result
+
+
+def roster_export(user: User, members, *, request=None, description: str = "") -> bytes:
+    """The scoped roster as .xlsx with full personal data; the export itself is audited."""
+    members = list(members)
+    data = export_workbook(members)
+    audit_record(
+        request,
+        "export",
+        object_type="roster",
+        summary=f"导出党员名单{len(members)}人" + (f"（{description}）" if description else ""),
+        detail={"count": len(members), "filters": description},
+    )
+    return data
+
+
+def member_reveal(request, member: Member) -> dict:
+    """Full phone and ID number of one member, for a user allowed to see them; audited."""
+    audit_record(request, "reveal", object_type="member", object_id=member.pk, summary=f"查看党员{member.name}的完整手机号和身份证号")
+    return {"phone": member.phone, "id_number": member.id_number or ""}
+
+
+def token_issue(user: User, name: str = "") -> str:
+    """A new bearer token; only its hash is kept, so the caller must show it now or never."""
+    key = secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, key_hash=token_hash(key), name=name[:60])
+    return key
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_revoke(key: str) -> bool:
+    return ApiToken.objects.filter(key_hash=token_hash(key), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
+
+
+def token_user(key: str) -> User | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(key), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,32 @@
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from dangxiao.core import access
+from dangxiao.people import selectors
+
+
+@login_required
+def home(request):
+    """Board and secretaries see counts for their subtree; a member sees their own profile."""
+    scope = access.scope_for(request.user)
+    context = {"active": "home"}
+    if scope.can_view_roster:
+        root = selectors.scope_root(request.user)
+        summary = selectors.roster_summary(request.user, root)
+        context.update(
+            root=root,
+            summary=summary,
+            charts=json.dumps(
+                {
+                    "age": [[label, count] for label, count in summary.by_age_band],
+                    "industry": [[label, count] for label, count in summary.by_industry[:12]],
+                    "organization": [[org.short_name or org.name, count] for org, count in summary.by_organization],
+                },
+                ensure_ascii=False,
+            ),
+        )
+    if scope.member_id:
+        context["member"] = access.get_member_or_404(request.user, scope.member_id, selectors.Member.objects.select_related("organization"))
+    return render(request, "reports/home.html", context)
