@@ -4,13 +4,13 @@ from datetime import date
 
 from django.contrib.auth import authenticate
 from django.http import HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from dangxiao.core import access
 from dangxiao.core.masking import mask_id_number, mask_phone
 from dangxiao.people import selectors, services
-from dangxiao.people.models import Member
+from dangxiao.people.models import Member, Organization
 from dangxiao.people.roster import RosterFileError, template_workbook
 
 router = Router()
@@ -34,17 +34,17 @@ class Message(Schema):
 def token_create(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        return 401, {"detail": "手机号或密码不正确"}
-    return 200, {"token": services.token_issue(user, name="api")}
+        return Status(401, {"detail": "手机号或密码不正确"})
+    return Status(200, {"token": services.token_issue(user, name="api")})
 
 
 @router.delete("/auth/token", response={204: None, 400: Message}, tags=["auth"], summary="Revoke the bearer token used for this request")
 def token_delete(request):
     key = getattr(request, "api_token", None)
     if not key:
-        return 400, {"detail": "请使用要吊销的令牌调用此接口"}
+        return Status(400, {"detail": "请使用要吊销的令牌调用此接口"})
     services.token_revoke(key)
-    return 204, None
+    return Status(204, None)
 
 
 class MeOut(Schema):
@@ -105,7 +105,7 @@ def organization_tree(request):
 @router.get("/organizations/{org_id}", response=OrganizationOut, tags=["organizations"])
 def organization_detail(request, org_id: int):
     org = access.get_organization_or_404(request.user, org_id)
-    parent = org.get_parent()
+    parent = Organization.objects.get_parent(org)
     return {
         "id": org.id,
         "name": org.name,
@@ -250,14 +250,17 @@ def member_import(request, file: File[UploadedFile], dry_run: Form[bool] = False
     try:
         result = services.roster_import(request.user, file.read(), dry_run=dry_run, request=request)
     except RosterFileError as exc:
-        return 422, {
-            "created": 0,
-            "updated": 0,
-            "unchanged": 0,
-            "committed": False,
-            "errors": [{"row": 0, "column": "", "message": str(exc)}],
-        }
-    return (422 if result.errors else 200), result.as_dict()
+        return Status(
+            422,
+            {
+                "created": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "committed": False,
+                "errors": [{"row": 0, "column": "", "message": str(exc)}],
+            },
+        )
+    return Status((422 if result.errors else 200), result.as_dict())
 
 
 class RevealOut(Schema):

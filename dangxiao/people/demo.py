@@ -194,18 +194,22 @@ def build_people(stdout=None) -> dict[str, Organization]:
     Organization.objects.all().delete()
     User.objects.all().delete()
 
-    root = Organization.add_root(
-        name="文源街道党工委",
-        short_name="党工委",
-        code="WY",
-        kind=Organization.Kind.WORKING_COMMITTEE,
-        unit_type=Organization.UnitType.SUB_DISTRICT,
+    root = Organization.objects.add_root(
+        instance=Organization(
+            name="文源街道党工委",
+            short_name="党工委",
+            code="WY",
+            kind=Organization.Kind.WORKING_COMMITTEE,
+            unit_type=Organization.UnitType.SUB_DISTRICT,
+        )
     )
     orgs = {"WY": root}
     plan = organization_plan()
     for code, name, kind, unit, parent, _w, _p in plan:
         short = name.replace("文源街道", "").replace("社区", "") if kind != Organization.Kind.BRANCH else ""
-        orgs[code] = orgs[parent].add_child(name=name, short_name=short[:40], code=code, kind=kind, unit_type=unit)
+        orgs[code] = Organization.objects.add_child(
+            orgs[parent], instance=Organization(name=name, short_name=short[:40], code=code, kind=kind, unit_type=unit)
+        )
 
     used_phones = {a[0] for a in DEMO_ACCOUNTS}
     used_ids: set[str] = set()

@@ -138,7 +138,7 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
     )
     by_org: list[tuple[Organization, int]] = []
     if root is not None:
-        children = list(root.get_children())
+        children = list(Organization.objects.get_children(root))
         if children:
             step = len(children[0].path)
             counts: dict[str, int] = {}
@@ -178,7 +178,7 @@ def scope_root(user: User) -> Organization | None:
     scope = access.scope_for(user)
     paths = scope.staff_paths
     if scope.is_superuser and not paths:
-        return Organization.get_first_root_node()
+        return Organization.objects.get_first_root_node()
     if not paths:
         return None
     return Organization.objects.filter(path=paths[0]).first()

@@ -16,6 +16,7 @@ from dangxiao.core import access
 
 from . import selectors, services
 from .forms import MemberFilterForm, RosterUploadForm
+from .models import Member, Organization
 from .roster import RosterFileError, template_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +73,7 @@ def member_export(request):
 
 @login_required
 def member_detail(request, pk: int):
-    member = access.get_member_or_404(request.user, pk, selectors.Member.objects.select_related("organization"))
+    member = access.get_member_or_404(request.user, pk, Member.objects.select_related("organization"))
     scope = access.scope_for(request.user)
     return render(
         request,
@@ -81,7 +82,7 @@ def member_detail(request, pk: int):
             "active": "me" if member.pk == scope.member_id else "members",
             "member": member,
             "can_reveal": scope.can_reveal_personal_data and member.pk != scope.member_id,
-            "ancestors": member.organization.get_ancestors(),
+            "ancestors": Organization.objects.get_ancestors(member.organization),
         },
     )
 

@@ -1,0 +1,101 @@
+"""Role-aware home pages and query budgets that do not grow with the data."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from .conftest import login
+from .factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def chart_data(response) -> dict:
+    body = response.content.decode()
+    start = body.index('<script id="chart-data" type="application/json">') + len('<script id="chart-data" type="application/json">')
+    return json.loads(body[start : body.index("</script>", start)])
+
+
+def test_principal_home_counts_the_whole_school(people):
+    response = login(people["users"]["principal"]).get(reverse("home"))
+    assert response.context["summary"].total == 9
+    data = chart_data(response)
+    assert dict(data["organization"]) == {"青山祠社区党委": 5, "赤岭路社区党委": 2, "美团党支部": 2}
+    assert sum(count for _label, count in data["age"]) == 9
+
+
+def test_secretary_home_counts_only_their_organisation(people):
+    response = login(people["users"]["secretary"]).get(reverse("home"))
+    assert response.context["summary"].total == 3
+    assert response.context["root"] == people["tree"]["C1-1"]
+    assert "本组织概况" in response.content.decode()
+
+
+def test_member_home_is_their_own_profile(people):
+    response = login(people["users"]["member"]).get(reverse("home"))
+    assert "summary" not in response.context
+    assert people["members"]["c1_1"][0].name in response.content.decode()
+
+
+def test_home_counts_by_age_band_and_flag(people):
+    from datetime import date, timedelta
+
+    today = date.today()
+    make_member(people["tree"]["C1-2"], birth_date=today - timedelta(days=80 * 366), is_elderly_infirm=True)
+    response = login(people["users"]["committee"]).get(reverse("home"))
+    summary = response.context["summary"]
+    assert dict(summary.by_age_band)["76岁及以上"] == 1
+    assert {key: count for key, _label, count in summary.flags}["is_elderly_infirm"] == 1
+
+
+def queries_for(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url_name", ["people:member_list", "home", "people:organization_list"])
+def test_query_budget_does_not_grow_from_50_to_500_members(people, url_name):
+    tree = people["tree"]
+    principal = people["users"]["principal"]
+    for i in range(50):
+        make_member(tree["C1-1" if i % 2 else "C2-1"], industry=f"行业{i % 5}")
+    small = queries_for(login(principal), reverse(url_name))
+    from dangxiao.people.models import Member
+
+    from .factories import phone
+
+    Member.objects.bulk_create(
+        [Member(name=f"批量{i}", gender="F", phone=phone(900000 + i), organization=tree["C1-2" if i % 2 else "N1"], industry=f"行业{i % 7}") for i in range(450)]
+    )
+    large = queries_for(login(principal), reverse(url_name))
+    assert small == large
+    assert large <= 12
+
+
+def test_member_list_filters_combine(people):
+    tree = people["tree"]
+    target = make_member(tree["C1-2"], industry="外卖配送", is_mobile=True, status="probationary")
+    make_member(tree["C1-2"], industry="外卖配送")
+    client = login(people["users"]["principal"])
+    response = client.get(reverse("people:member_list"), {"organization": tree["C1"].pk, "industry": "外卖配送", "flags": "is_mobile", "status": "probationary"})
+    assert [m.pk for m in response.context["page"]] == [target.pk]
+
+
+def test_member_list_pages(people):
+    tree = people["tree"]
+    for _ in range(60):
+        make_member(tree["N1"])
+    client = login(people["users"]["principal"])
+    first = client.get(reverse("people:member_list"))
+    second = client.get(reverse("people:member_list"), {"page": 2})
+    assert len(first.context["page"]) == 50 and len(second.context["page"]) == 69 - 50
+
+
+def test_healthz(db, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] == "ok"
