@@ -24,8 +24,10 @@ node_modules/.installed: package.json package-lock.json
 demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo --if-empty
-	@echo "党校演示已启动：http://$(HOST):$(PORT)/   (Ctrl+C 停止)"
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+	@echo "党校演示已启动：http://$(HOST):$(PORT)/   (Ctrl+C 停止；后台任务日志 var/worker.log)"
+	@$(PY) manage.py run_huey >var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Rebuild the demo school from scratch (wipes the demo database's records).
 demo-reset: install

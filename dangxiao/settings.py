@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
+    "huey.contrib.djhuey",
     "axes",
     "dangxiao.core",
     "dangxiao.people",
@@ -154,6 +155,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Background and periodic work: huey. The embedded default keeps its queue in SQLite under var/
+# (no extra server; `make demo` starts the consumer); HUEY_REDIS_URL selects Redis in production.
+HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
+HUEY = {
+    "name": "dangxiao",
+    "immediate": env_bool("HUEY_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread", "periodic": True},
+}
+if HUEY_REDIS_URL:
+    HUEY.update(huey_class="huey.RedisHuey", url=HUEY_REDIS_URL)
+else:
+    HUEY.update(huey_class="huey.SqliteHuey", filename=str(VAR_DIR / "huey.sqlite3"))
 
 # Rules with their sources (SYSTEM.md §3); per-year rule sets arrive with the study-hour ledger.
 DEMO_PASSWORD = "Demo@2024"

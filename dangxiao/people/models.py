@@ -45,6 +45,9 @@ class Organization(MP_Node):
     node_order_by = ["code"]
 
     class Meta:
+        # A subtree is `path LIKE 'prefix%'`; on PostgreSQL that needs a pattern-ops index unless the
+        # database collation is C (other backends ignore opclasses and get a plain index).
+        indexes = [models.Index(fields=["path"], name="organization_path_prefix", opclasses=["varchar_pattern_ops"])]
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
 

@@ -1,0 +1,27 @@
+"""Periodic housekeeping that every domain relies on."""
+
+import time
+from pathlib import Path
+
+from django.conf import settings
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+PREVIEW_MAX_AGE = 24 * 3600
+
+
+def purge_stale_import_previews(now: float | None = None, directory: Path | None = None) -> int:
+    """Delete roster files kept for an import preview that was never confirmed (older than a day)."""
+    now = time.time() if now is None else now
+    directory = directory or settings.VAR_DIR / "imports"
+    removed = 0
+    for path in directory.glob("*.xlsx") if directory.exists() else ():
+        if now - path.stat().st_mtime > PREVIEW_MAX_AGE:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+@db_periodic_task(crontab(minute="17"))
+def purge_stale_import_previews_hourly():
+    return purge_stale_import_previews()
