@@ -139,7 +139,14 @@ def test_import_of_a_broken_file_is_422(people):
 
 def test_openapi_document_lists_the_endpoints(db):
     doc = Client().get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/auth/token", "/api/v1/members", "/api/v1/members/{member_id}", "/api/v1/organizations", "/api/v1/members/import", "/api/v1/members/import-template"):
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/members",
+        "/api/v1/members/{member_id}",
+        "/api/v1/organizations",
+        "/api/v1/members/import",
+        "/api/v1/members/import-template",
+    ):
         assert path in doc["paths"], path
     assert any("Bearer" in str(s) or s.get("scheme") == "bearer" for s in doc["components"]["securitySchemes"].values())
 

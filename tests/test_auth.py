@@ -34,7 +34,9 @@ def test_imported_member_first_signs_in_with_initial_password_and_must_change_it
     assert client.get(reverse("home"))["Location"] == reverse("password_change")
     weak = client.post(reverse("password_change"), {"old_password": idn[-6:], "new_password1": "12345678", "new_password2": "12345678"})
     assert weak.status_code == 200 and "密码" in weak.content.decode()
-    done = client.post(reverse("password_change"), {"old_password": idn[-6:], "new_password1": "Hongqi#2026", "new_password2": "Hongqi#2026"})
+    done = client.post(
+        reverse("password_change"), {"old_password": idn[-6:], "new_password1": "Hongqi#2026", "new_password2": "Hongqi#2026"}
+    )
     assert done.status_code == 302
     assert not User.objects.get(pk=member.user_id).must_change_password
     assert client.get(reverse("home")).status_code == 200
@@ -67,5 +69,10 @@ def test_production_settings_demand_a_secret_and_turn_on_secure_cookies_and_hsts
     env = {"DANGXIAO_DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "dangxiao.example.cn", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True True True ['dangxiao.example.cn']"
-    missing = subprocess.run([sys.executable, "-c", "import dangxiao.settings"], env={"DANGXIAO_DEBUG": "0", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-c", "import dangxiao.settings"],
+        env={"DANGXIAO_DEBUG": "0", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr

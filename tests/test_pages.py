@@ -70,7 +70,12 @@ def test_query_budget_does_not_grow_from_50_to_500_members(people, url_name):
     from .factories import phone
 
     Member.objects.bulk_create(
-        [Member(name=f"批量{i}", gender="F", phone=phone(900000 + i), organization=tree["C1-2" if i % 2 else "N1"], industry=f"行业{i % 7}") for i in range(450)]
+        [
+            Member(
+                name=f"批量{i}", gender="F", phone=phone(900000 + i), organization=tree["C1-2" if i % 2 else "N1"], industry=f"行业{i % 7}"
+            )
+            for i in range(450)
+        ]
     )
     large = queries_for(login(principal), reverse(url_name))
     assert small == large
@@ -82,7 +87,10 @@ def test_member_list_filters_combine(people):
     target = make_member(tree["C1-2"], industry="外卖配送", is_mobile=True, status="probationary")
     make_member(tree["C1-2"], industry="外卖配送")
     client = login(people["users"]["principal"])
-    response = client.get(reverse("people:member_list"), {"organization": tree["C1"].pk, "industry": "外卖配送", "flags": "is_mobile", "status": "probationary"})
+    response = client.get(
+        reverse("people:member_list"),
+        {"organization": tree["C1"].pk, "industry": "外卖配送", "flags": "is_mobile", "status": "probationary"},
+    )
     assert [m.pk for m in response.context["page"]] == [target.pk]
 
 
@@ -99,3 +107,20 @@ def test_member_list_pages(people):
 def test_healthz(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json()["database"] == "ok"
+
+
+def test_text_from_a_roster_is_never_run_as_script_on_the_home_page(people):
+    make_member(people["tree"]["C1-1"], industry="</script><script>alert(1)//")
+    body = login(people["users"]["principal"]).get(reverse("home")).content.decode()
+    assert "</script><script>alert(1)" not in body
+    assert "\\u003C/script\\u003E" in body
+
+
+def test_not_found_pages_are_in_chinese(people):
+    response = login(people["users"]["member"]).get(reverse("people:member_list"))
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_organisation_tree_counts_subtree_totals(people):
+    body = login(people["users"]["principal"]).get(reverse("people:organization_list")).content.decode()
+    assert "含下级 5 人" in body  # 青山祠社区党委: 3 + 2

@@ -161,15 +161,19 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
 
 
 def organization_tree(user: User) -> list[dict]:
-    """The visible organisations as nested dicts, roots first, with direct member counts (2 queries)."""
+    """The visible organisations as nested dicts, roots first, with direct and subtree member counts (1 query)."""
     orgs = list(access.filter_organizations(user).annotate(member_count=Count("members")).order_by("path"))
     nodes: dict[str, dict] = {}
     roots: list[dict] = []
     for org in orgs:
-        node = {"org": org, "children": []}
+        node = {"org": org, "children": [], "total": org.member_count}
         nodes[org.path] = node
         parent = nodes.get(org.path[: -org.steplen])
         (parent["children"] if parent else roots).append(node)
+    for org in reversed(orgs):  # children come after their parent in path order
+        parent = nodes.get(org.path[: -org.steplen])
+        if parent:
+            parent["total"] += nodes[org.path]["total"]
     return roots
 
 

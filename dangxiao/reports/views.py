@@ -1,5 +1,3 @@
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -18,14 +16,11 @@ def home(request):
         context.update(
             root=root,
             summary=summary,
-            charts=json.dumps(
-                {
-                    "age": [[label, count] for label, count in summary.by_age_band],
-                    "industry": [[label, count] for label, count in summary.by_industry[:12]],
-                    "organization": [[org.short_name or org.name, count] for org, count in summary.by_organization],
-                },
-                ensure_ascii=False,
-            ),
+            charts={
+                "age": [[label, count] for label, count in summary.by_age_band],
+                "industry": [[label, count] for label, count in summary.by_industry[:12]],
+                "organization": [[org.short_name or org.name, count] for org, count in summary.by_organization],
+            },
         )
     if scope.member_id:
         context["member"] = access.get_member_or_404(request.user, scope.member_id, selectors.Member.objects.select_related("organization"))

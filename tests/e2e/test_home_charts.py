@@ -16,10 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SCRIPT_IN_INDUSTRY = "</script><script>alert(1)//"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports/home.html renders chart data with {{ charts|safe }} inside <script>; use json_script instead",
-)
 def test_industry_text_from_an_import_is_shown_as_text_not_run_on_the_principals_home(live_server, new_page):
     tree = f.make_tree()
     f.make_member(tree["C1-1"], industry=SCRIPT_IN_INDUSTRY)
