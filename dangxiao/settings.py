@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "axes",
     "dangxiao.core",
     "dangxiao.people",
+    "dangxiao.school",
+    "dangxiao.teaching",
+    "dangxiao.attendance",
     "dangxiao.reports",
     "dangxiao.api",
 ]

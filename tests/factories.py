@@ -59,3 +59,42 @@ def make_user(
         member.user = user
         member.save(update_fields=["user"])
     return user
+
+
+def make_school(tree: dict):
+    from dangxiao.school.models import School, Venue
+
+    school = School.objects.create(name="文源街道党校", brand="源课堂", organization=tree["WY"])
+    main = Venue.objects.create(
+        school=school,
+        name="源课堂",
+        tier="main",
+        kind="party_school",
+        capacity=120,
+        organization=tree["WY"],
+        latitude=28.1745,
+        longitude=112.9812,
+    )
+    small = Venue.objects.create(
+        school=school,
+        name="青山祠社区党群服务中心",
+        tier="community",
+        kind="service_center",
+        capacity=5,
+        organization=tree["C1"],
+        latitude=28.1702,
+        longitude=112.9790,
+    )
+    return school, main, small
+
+
+def make_teacher(school, name: str = "刘老师", **fields):
+    from dangxiao.school.models import Teacher
+
+    return Teacher.objects.create(school=school, name=name, source=fields.pop("source", "party_school"), **fields)
+
+
+def make_cohort(school, org, name: str = "机关党员素质提升班", **fields):
+    from dangxiao.teaching.models import Cohort
+
+    return Cohort.objects.create(school=school, organization=org, name=name, **fields)

@@ -179,3 +179,100 @@ def require(condition: bool) -> None:
     """Refuse with 404 (not 403) so that the existence of what is out of scope is not revealed."""
     if not condition:
         raise Http404("页面不存在")
+
+
+# --- The school and its teaching -------------------------------------------------------------
+# A school belongs to a working committee; a user belongs to the schools above any node they hold
+# a role on or are a member of. The board of a school manages its venues, partners, teachers and
+# plans; organisation administrators manage the cohorts their subtree runs.
+
+
+def _all_paths(scope: Scope) -> tuple[str, ...]:
+    paths = scope.board_paths + scope.admin_paths + scope.teacher_paths
+    return paths + ((scope.member_org_path,) if scope.member_org_path else ())
+
+
+def _ancestor_or_self_q(paths: tuple[str, ...], path_field: str) -> Q:
+    """Rows whose path is a prefix of one of `paths` (the nodes above them, and themselves)."""
+    step = apps.get_model("people", "Organization").steplen
+    prefixes = {p[:i] for p in paths for i in range(step, len(p) + 1, step)}
+    return Q(**{f"{path_field}__in": sorted(prefixes)}) if prefixes else Q(pk__in=[])
+
+
+def filter_schools(user, queryset: QuerySet | None = None) -> QuerySet:
+    School = apps.get_model("school", "School")
+    qs = School.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    return qs.filter(_ancestor_or_self_q(_all_paths(scope), "organization__path") | subtree_q(scope.staff_paths, "organization__path"))
+
+
+def board_schools(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Schools whose board the user sits on (a board role on the school's node or above)."""
+    School = apps.get_model("school", "School")
+    qs = School.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "organization__path"))
+
+
+def filter_school_objects(user, model_label: str, queryset: QuerySet | None = None) -> QuerySet:
+    """Venues, partners, teachers, topics, courses and plans of the user's schools."""
+    model = apps.get_model(*model_label.split("."))
+    qs = model.objects.all() if queryset is None else queryset
+    if scope_for(user).is_superuser:
+        return qs
+    return qs.filter(school__in=filter_schools(user).values("pk"))
+
+
+def can_manage_school(user, school) -> bool:
+    return board_schools(user).filter(pk=school.pk).exists()
+
+
+def get_school_object_or_404(user, model_label: str, pk, queryset: QuerySet | None = None):
+    model = apps.get_model(*model_label.split("."))
+    try:
+        return filter_school_objects(user, model_label, queryset).get(pk=pk)
+    except (ValueError, TypeError, model.DoesNotExist):
+        raise Http404("不存在或不在您的权限范围内") from None
+
+
+def filter_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Cohorts the user manages: those run by an organisation in their staff subtrees."""
+    Cohort = apps.get_model("teaching", "Cohort")
+    qs = Cohort.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_cohort_or_404(user, pk, queryset: QuerySet | None = None):
+    Cohort = apps.get_model("teaching", "Cohort")
+    try:
+        return filter_cohorts(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, Cohort.DoesNotExist):
+        raise Http404("班次不存在或不在您的管理范围内") from None
+
+
+def filter_sessions(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Sessions a user may see: of cohorts they manage, that they teach, or that they are enrolled in."""
+    Session = apps.get_model("teaching", "Session")
+    qs = Session.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    q = staff_q(scope, "cohort__organization__path")
+    if q is None:
+        return qs
+    q |= Q(teacher__user_id=user.pk)
+    if scope.member_id:
+        Enrollment = apps.get_model("teaching", "Enrollment")
+        q |= Q(cohort__in=Enrollment.objects.filter(member_id=scope.member_id, status="enrolled").values("cohort"))
+    return qs.filter(q)
+
+
+def get_session_or_404(user, pk, queryset: QuerySet | None = None):
+    Session = apps.get_model("teaching", "Session")
+    try:
+        return filter_sessions(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, Session.DoesNotExist):
+        raise Http404("课次不存在或不在您的权限范围内") from None

@@ -1,0 +1,85 @@
+"""Read paths of teaching."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from dangxiao.core import access
+from dangxiao.people.models import Member, User
+
+from .models import Cohort, Enrollment, Session
+from .rules import TargetRule
+
+
+def cohort_rule(cohort: Cohort) -> TargetRule:
+    return TargetRule.from_json(cohort.target_rule)
+
+
+def cohort_eligible_members(cohort: Cohort, today: date | None = None) -> QuerySet:
+    """Members in the running organisation's subtree who match the cohort's target rule."""
+    return Member.objects.filter(organization__path__startswith=cohort.organization.path).filter(cohort_rule(cohort).q(today))
+
+
+def cohort_list(user: User) -> QuerySet:
+    return (
+        access.filter_cohorts(user)
+        .select_related("organization", "default_venue")
+        .annotate(
+            enrolled=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED), distinct=True),
+            waitlisted=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.WAITLISTED), distinct=True),
+            session_count=Count("sessions", distinct=True),
+        )
+        .order_by("-starts_on", "name")
+    )
+
+
+def cohort_enrollments(cohort: Cohort, status: str) -> QuerySet:
+    return Enrollment.objects.filter(cohort=cohort, status=status).select_related("member__organization").order_by("created_at", "id")
+
+
+def cohort_sessions(cohort: Cohort) -> QuerySet:
+    return Session.objects.filter(cohort=cohort).select_related("venue", "teacher", "course").order_by("starts_at")
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime.combine(first, time.min, tz), datetime.combine(last + timedelta(days=1), time.min, tz)
+
+
+def calendar_sessions(user: User, first: date, last: date, *, venue=None, teacher=None, organization=None) -> QuerySet:
+    """Sessions the user may see between two dates, optionally for one venue, teacher or organisation subtree."""
+    start, end = day_bounds(first, last)
+    qs = access.filter_sessions(user).filter(starts_at__gte=start, starts_at__lt=end).exclude(status=Session.Status.CANCELLED)
+    if venue is not None:
+        qs = qs.filter(venue=venue)
+    if teacher is not None:
+        qs = qs.filter(teacher=teacher)
+    if organization is not None:
+        qs = qs.filter(cohort__organization__path__startswith=organization.path)
+    return qs.select_related("cohort", "venue", "teacher").order_by("starts_at", "id")
+
+
+def member_schedule(member: Member, first: date, last: date) -> QuerySet:
+    start, end = day_bounds(first, last)
+    cohorts = Enrollment.objects.filter(member=member, status=Enrollment.Status.ENROLLED).values("cohort")
+    return (
+        Session.objects.filter(cohort__in=cohorts, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("cohort", "venue", "teacher")
+        .order_by("starts_at")
+    )
+
+
+def feed_sessions(*, member=None, teacher=None, venue=None) -> QuerySet:
+    """What an iCalendar feed carries: from 90 days back onwards."""
+    since = timezone.now() - timedelta(days=90)
+    qs = Session.objects.filter(starts_at__gte=since).select_related("cohort", "venue", "teacher")
+    if member is not None:
+        cohorts = Enrollment.objects.filter(member=member, status=Enrollment.Status.ENROLLED).values("cohort")
+        qs = qs.filter(cohort__in=cohorts)
+    elif teacher is not None:
+        qs = qs.filter(teacher=teacher)
+    else:
+        qs = qs.filter(venue=venue)
+    return qs.order_by("starts_at")

@@ -1,0 +1,212 @@
+"""Write paths of teaching: enrolment with seats and a waiting list, schedules, sessions, feeds, ratings."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangxiao.people.models import Member, User
+
+from .conflicts import Conflict, describe_clash, member_clash, session_conflicts
+from .models import CalendarFeed, Cohort, Enrollment, ScheduleRule, Session
+from .selectors import cohort_eligible_members
+
+
+class TeachingError(Exception):
+    """A refusal users can cause; the message is shown as it is."""
+
+
+class ConflictError(TeachingError):
+    def __init__(self, conflicts: list[Conflict]):
+        self.conflicts = conflicts
+        super().__init__("；".join(c.message for c in conflicts))
+
+
+def _locked(cohort: Cohort) -> Cohort:
+    # Serialises enrolments of one cohort (seat counting) on PostgreSQL; SQLite's immediate
+    # transactions already serialise writers.
+    return Cohort.objects.select_for_update().get(pk=cohort.pk)
+
+
+def _enrolled_count(cohort: Cohort) -> int:
+    return Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ENROLLED).count()
+
+
+@transaction.atomic
+def cohort_enroll(cohort: Cohort, member: Member, *, source: str = Enrollment.Source.MANUAL) -> Enrollment:
+    """Enrol a member, or put them on the waiting list when the seats are taken.
+
+    Refused when the member is already in, is outside the cohort's target group on self-enrolment,
+    self-enrolment is closed, or the cohort's sessions clash with another cohort of theirs.
+    """
+    cohort = _locked(cohort)
+    existing = Enrollment.objects.filter(cohort=cohort, member=member).first()
+    if existing and existing.status != Enrollment.Status.REMOVED:
+        raise TeachingError("已在本班次中" if existing.status == Enrollment.Status.ENROLLED else "已在候补名单中")
+    if source == Enrollment.Source.SELF:
+        if not cohort.self_enrol_open:
+            raise TeachingError("本班次未开放自主报名")
+        if not cohort_eligible_members(cohort).filter(pk=member.pk).exists():
+            raise TeachingError("您不在本班次的培训对象范围内")
+    clash = member_clash(member.pk, cohort)
+    if clash is not None:
+        raise TeachingError(f"{member.name}：{describe_clash(clash)}")
+    full = cohort.seat_limit is not None and _enrolled_count(cohort) >= cohort.seat_limit
+    status = Enrollment.Status.WAITLISTED if full else Enrollment.Status.ENROLLED
+    if existing:
+        existing.status, existing.source = status, source
+        existing.save(update_fields=["status", "source", "updated_at"])
+        return existing
+    return Enrollment.objects.create(cohort=cohort, member=member, status=status, source=source)
+
+
+@transaction.atomic
+def cohort_unenroll(cohort: Cohort, member: Member) -> Enrollment | None:
+    """Remove a member; the first on the waiting list takes the freed seat. Returns who was promoted."""
+    cohort = _locked(cohort)
+    enrollment = Enrollment.objects.filter(cohort=cohort, member=member).exclude(status=Enrollment.Status.REMOVED).first()
+    if enrollment is None:
+        raise TeachingError("该党员不在本班次中")
+    freed = enrollment.status == Enrollment.Status.ENROLLED
+    enrollment.status = Enrollment.Status.REMOVED
+    enrollment.save(update_fields=["status", "updated_at"])
+    if not freed:
+        return None
+    nxt = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.WAITLISTED).order_by("created_at", "id").first()
+    if nxt is not None and (cohort.seat_limit is None or _enrolled_count(cohort) < cohort.seat_limit):
+        nxt.status = Enrollment.Status.ENROLLED
+        nxt.save(update_fields=["status", "updated_at"])
+    return nxt
+
+
+@dataclass
+class RuleEnrolment:
+    enrolled: int = 0
+    waitlisted: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def cohort_enroll_by_rule(cohort: Cohort) -> RuleEnrolment:
+    """Enrol every eligible member not yet in (in bulk), filling seats first, then the waiting list."""
+    cohort = _locked(cohort)
+    already = set(Enrollment.objects.filter(cohort=cohort).values_list("member_id", flat=True))
+    candidates = [
+        m for m in cohort_eligible_members(cohort).order_by("organization__path", "id").values_list("id", flat=True) if m not in already
+    ]
+    free = None if cohort.seat_limit is None else max(0, cohort.seat_limit - _enrolled_count(cohort))
+    rows = []
+    for i, member_id in enumerate(candidates):
+        status = Enrollment.Status.ENROLLED if free is None or i < free else Enrollment.Status.WAITLISTED
+        rows.append(Enrollment(cohort=cohort, member_id=member_id, status=status, source=Enrollment.Source.RULE))
+    Enrollment.objects.bulk_create(rows, batch_size=500)
+    result = RuleEnrolment()
+    result.enrolled = sum(1 for r in rows if r.status == Enrollment.Status.ENROLLED)
+    result.waitlisted = len(rows) - result.enrolled
+    return result
+
+
+def _aware(day: date, t) -> datetime:
+    return timezone.make_aware(datetime.combine(day, t))
+
+
+def rule_dates(weekdays: list[int], starts_on: date, ends_on: date, skip: set[date]) -> list[date]:
+    days = []
+    day = starts_on
+    while day <= ends_on:
+        if day.weekday() in weekdays and day not in skip:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+@transaction.atomic
+def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> tuple[ScheduleRule, list[Session]]:
+    """Create a weekly rule and every session it generates, all or none.
+
+    Raises ConflictError listing every clash (naming the other booking) unless a reason is given.
+    """
+    weekdays = sorted({int(d) for d in fields.pop("weekdays")})
+    skip = {d if isinstance(d, date) else date.fromisoformat(d) for d in fields.pop("skip_dates", [])}
+    if not weekdays or any(d < 0 or d > 6 for d in weekdays):
+        raise TeachingError("请选择每周上课的日子")
+    if fields["ends_on"] < fields["starts_on"]:
+        raise TeachingError("截止日期不能早于起始日期")
+    if fields["end_time"] <= fields["start_time"]:
+        raise TeachingError("结束时间须晚于开始时间")
+    days = rule_dates(weekdays, fields["starts_on"], fields["ends_on"], skip)
+    if not days:
+        raise TeachingError("该规则在日期范围内没有生成任何课次")
+    if len(days) > 400:
+        raise TeachingError("一条规则最多生成400个课次，请缩短日期范围")
+    rule = ScheduleRule.objects.create(cohort=cohort, weekdays=weekdays, skip_dates=sorted(d.isoformat() for d in skip), **fields)
+    enrolled = _enrolled_count(cohort)
+    title = rule.title or (rule.course.title if rule.course else cohort.name)
+    conflicts: list[Conflict] = []
+    sessions = []
+    for day in days:
+        starts_at, ends_at = _aware(day, rule.start_time), _aware(day, rule.end_time)
+        conflicts += session_conflicts(
+            cohort=cohort, starts_at=starts_at, ends_at=ends_at, venue=rule.venue, teacher=rule.teacher, enrolled=enrolled
+        )
+        sessions.append(
+            Session(
+                cohort=cohort,
+                course=rule.course,
+                rule=rule,
+                title=title,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                venue=rule.venue,
+                teacher=rule.teacher,
+                hours=rule.hours,
+            )
+        )
+    _refuse_or_keep(conflicts, sessions, by, override_reason)
+    Session.objects.bulk_create(sessions)
+    return rule, sessions
+
+
+def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User, reason: str) -> None:
+    if not conflicts:
+        return
+    reason = (reason or "").strip()
+    if not reason:
+        transaction.set_rollback(True)
+        raise ConflictError(conflicts)
+    for s in sessions:
+        s.override_reason = reason[:300]
+        s.overridden_by = by
+
+
+@transaction.atomic
+def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> Session:
+    """A one-off session. Raises ConflictError naming each clash, unless a written reason is given."""
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise TeachingError("结束时间须晚于开始时间")
+    fields.setdefault("hours", Decimal("2.0"))
+    session = Session(cohort=cohort, **fields)
+    if not session.title:
+        session.title = session.course.title if session.course else cohort.name
+    conflicts = session_conflicts(
+        cohort=cohort, starts_at=session.starts_at, ends_at=session.ends_at, venue=session.venue, teacher=session.teacher
+    )
+    _refuse_or_keep(conflicts, [session], by, override_reason)
+    session.save()
+    return session
+
+
+def calendar_feed_for(*, member=None, teacher=None, venue=None) -> CalendarFeed:
+    owner = {"member": member} if member else {"teacher": teacher} if teacher else {"venue": venue}
+    feed = CalendarFeed.objects.filter(**owner).first()
+    return feed or CalendarFeed.objects.create(token=secrets.token_urlsafe(32), **owner)
+
+
+def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:
+    """A new private URL; the old one stops working at once."""
+    feed.token = secrets.token_urlsafe(32)
+    feed.save(update_fields=["token"])
+    return feed
