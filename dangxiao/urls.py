@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("", include("dangxiao.people.urls")),
+    path("", include("dangxiao.teaching.urls")),
+    path("school/", include("dangxiao.school.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -13,8 +13,8 @@ from django.db.models import Q
 from dangxiao.people.models import Member
 from dangxiao.people.selectors import AGE_BAND_BY_KEY, FLAGS, age_band_q
 
-POSITION_LABELS = {k: str(v) for k, v in Member.Position.choices if k}
-STATUS_LABELS = {k: str(v) for k, v in Member.Status.choices}
+POSITION_LABELS = {k: v for k, v in Member.Position.choices if k}
+STATUS_LABELS = dict(Member.Status.choices)
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,13 @@ class TargetRule:
         return q
 
     def describe(self) -> str:
-        parts = [FLAGS[f] for f in self.flags]
+        parts = [str(FLAGS[f]) for f in self.flags]
         if self.positions:
-            parts.append("、".join(POSITION_LABELS[p] for p in self.positions))
+            parts.append("、".join(str(POSITION_LABELS[p]) for p in self.positions))
         if self.statuses:
-            parts.append("、".join(STATUS_LABELS[s] for s in self.statuses))
+            parts.append("、".join(str(STATUS_LABELS[s]) for s in self.statuses))
         if self.age_bands:
-            parts.append("、".join(AGE_BAND_BY_KEY[a].label for a in self.age_bands))
+            parts.append("、".join(str(AGE_BAND_BY_KEY[a].label) for a in self.age_bands))
         if self.industries:
             parts.append("行业：" + "、".join(self.industries))
         return "；".join(parts) or "主办组织全体党员"

@@ -1,0 +1,117 @@
+"""Read paths of the school: its network, partners' real contributions, teachers and their terms."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import ExtractMonth
+
+from dangxiao.core import access
+from dangxiao.people.models import Organization, User
+
+from .models import Partner, School, Teacher, Venue
+
+TERM_ALERT_DAYS = 30
+
+
+def school_for_organization(org: Organization) -> School | None:
+    """The school of the nearest working committee at or above the organisation."""
+    step = Organization.steplen
+    prefixes = [org.path[:i] for i in range(step, len(org.path) + 1, step)]
+    return School.objects.filter(organization__path__in=prefixes).order_by("-organization__depth").first()
+
+
+def user_school(user: User) -> School | None:
+    return access.filter_schools(user).select_related("organization").order_by("organization__depth").first()
+
+
+@dataclass
+class VenueActivity:
+    venue: Venue
+    sessions: int
+    months: list[int]  # sessions per month, January first
+    idle_months: list[int]  # 1-based months up to `through` with no session
+
+
+def network(school: School, year: int, through_month: int) -> list[VenueActivity]:
+    """Each venue's sessions this year by month, flagging months without activity (2 queries)."""
+    from dangxiao.teaching.models import Session
+
+    venues = list(school.venues.filter(is_active=True).select_related("organization", "partner").order_by("tier", "name"))
+    counts: dict[tuple[int, int], int] = {}
+    rows = (
+        Session.objects.filter(venue__school=school, starts_at__year=year)
+        .exclude(status=Session.Status.CANCELLED)
+        .annotate(month=ExtractMonth("starts_at"))
+        .values_list("venue_id", "month")
+        .annotate(c=Count("id"))
+        .values_list("venue_id", "month", "c")
+    )
+    for venue_id, month, c in rows:
+        counts[(venue_id, month)] = c
+    result = []
+    for v in venues:
+        months = [counts.get((v.pk, m), 0) for m in range(1, 13)]
+        result.append(VenueActivity(v, sum(months), months, [m for m in range(1, through_month + 1) if months[m - 1] == 0]))
+    return result
+
+
+def partner_list(user: User) -> QuerySet:
+    return (
+        access.filter_school_objects(user, "school.Partner")
+        .annotate(
+            venue_count=Count("venues", distinct=True),
+            teacher_count=Count("teachers", distinct=True),
+            session_count=Count("sessions", distinct=True),
+            agreement_count=Count("agreements", distinct=True),
+        )
+        .order_by("kind", "name")
+    )
+
+
+def partner_contribution(partner: Partner) -> dict:
+    from dangxiao.teaching.models import Session
+
+    return {
+        "venues": list(partner.venues.all()),
+        "teachers": list(partner.teachers.annotate(session_count=Count("sessions")).order_by("name")),
+        "sessions": list(Session.objects.filter(co_host=partner).select_related("cohort", "venue").order_by("-starts_at")[:50]),
+        "session_count": Session.objects.filter(co_host=partner).count(),
+        "hosted_at_venues": Session.objects.filter(venue__partner=partner).count(),
+    }
+
+
+def teacher_list(user: User, today: date | None = None) -> QuerySet:
+    today = today or date.today()
+    return (
+        access.filter_school_objects(user, "school.Teacher")
+        .select_related("partner", "member__organization")
+        .prefetch_related("topics")
+        .annotate(
+            session_count=Count("sessions", distinct=True), rating_avg=Avg("ratings__score"), rating_count=Count("ratings", distinct=True)
+        )
+        .order_by("name", "id")
+    )
+
+
+def expiring_teachers(school: School, today: date | None = None) -> QuerySet:
+    """Appointments ending within the alert window, or already ended (聘期到期提醒)."""
+    today = today or date.today()
+    return school.teachers.filter(appointed_until__isnull=False, appointed_until__lte=today + timedelta(days=TERM_ALERT_DAYS)).order_by(
+        "appointed_until"
+    )
+
+
+def member_lecturers(school: School, year: int) -> list[dict]:
+    """党课我主讲: sessions given by members (secretaries and members) in their own organisations."""
+    from dangxiao.teaching.models import Session
+
+    rows = (
+        Session.objects.filter(cohort__school=school, starts_at__year=year, teacher__member__isnull=False)
+        .exclude(status=Session.Status.CANCELLED)
+        .values("teacher_id", "teacher__name", "teacher__source", "teacher__member__organization__name", "cohort__organization__name")
+        .annotate(sessions=Count("id"), own=Count("id", filter=Q(cohort__organization_id=F("teacher__member__organization_id"))))
+        .order_by("-sessions", "teacher__name")
+    )
+    labels = dict(Teacher.Source.choices)
+    return [{**row, "source_label": labels.get(row["teacher__source"], "")} for row in rows]

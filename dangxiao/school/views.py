@@ -1,0 +1,173 @@
+"""School pages: the board and plan, the 1+5+N network, partners, the teacher pool."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangxiao.core import access
+from dangxiao.people.models import Role
+
+from . import selectors, services
+from .models import Venue
+
+
+def _school(request):
+    school = selectors.user_school(request.user)
+    if school is None:
+        raise Http404("尚未设立党校")
+    return school
+
+
+def _require_staff(request):
+    access.require(access.scope_for(request.user).is_staff)
+
+
+@login_required
+def overview(request):
+    _require_staff(request)
+    school = _school(request)
+    today = timezone.localdate()
+    board = Role.objects.filter(organization=school.organization, kind__in=Role.BOARD_KINDS).select_related("user").order_by("kind")
+    return render(
+        request,
+        "school/overview.html",
+        {
+            "active": "school",
+            "school": school,
+            "board": board,
+            "plan": school.plans.filter(year=today.year).first(),
+            "can_manage": access.can_manage_school(request.user, school),
+            "venue_tiers": dict(school.venues.filter(is_active=True).values_list("tier").annotate(c=Count("id")).values_list("tier", "c")),
+            "counts": {
+                "partners": school.partners.count(),
+                "teachers": school.teachers.count(),
+                "courses": school.courses.count(),
+                "cohorts": school.cohorts.count(),
+            },
+            "expiring": selectors.expiring_teachers(school, today),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_approve(request, pk: int):
+    plan = access.get_school_object_or_404(request.user, "school.TrainingPlan", pk)
+    access.require(access.can_manage_school(request.user, plan.school))
+    try:
+        services.plan_approve(plan, request.user)
+    except services.SchoolError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{plan.title}已批准。")
+    return redirect("school:overview")
+
+
+@login_required
+def network(request):
+    """1+5+N: the venues as a tree with this year's sessions, and months without activity."""
+    school = _school(request)
+    today = timezone.localdate()
+    year = int(request.GET.get("year") or today.year)
+    through = 12 if year < today.year else today.month
+    rows = selectors.network(school, year, through)
+    tree = {"name": school.brand or school.name, "children": []}
+    for tier, label in Venue.Tier.choices:
+        children = [{"name": r.venue.name, "value": r.sessions, "idle": len(r.idle_months)} for r in rows if r.venue.tier == tier]
+        tree["children"].append({"name": f"{label}（{len(children)}）", "children": children})
+    return render(
+        request,
+        "school/network.html",
+        {
+            "active": "network",
+            "school": school,
+            "rows": rows,
+            "year": year,
+            "through": through,
+            "months": range(1, 13),
+            "tree": tree,
+            "idle_count": sum(1 for r in rows if r.idle_months),
+        },
+    )
+
+
+@login_required
+def venue_detail(request, pk: int):
+    venue = access.get_school_object_or_404(request.user, "school.Venue", pk, Venue.objects.select_related("organization", "partner"))
+    return render(request, "school/venue_detail.html", {"active": "network", "venue": venue})
+
+
+@login_required
+def partner_list(request):
+    _require_staff(request)
+    return render(
+        request,
+        "school/partner_list.html",
+        {"active": "partners", "partners": selectors.partner_list(request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def partner_detail(request, pk: int):
+    _require_staff(request)
+    partner = access.get_school_object_or_404(request.user, "school.Partner", pk)
+    today = timezone.localdate()
+    agreements = [(a, a.STATUS_LABELS[a.status_on(today)]) for a in partner.agreements.all()]
+    return render(
+        request,
+        "school/partner_detail.html",
+        {"active": "partners", "partner": partner, "agreements": agreements, **selectors.partner_contribution(partner)},
+    )
+
+
+@login_required
+def teacher_list(request):
+    _require_staff(request)
+    today = timezone.localdate()
+    teachers = selectors.teacher_list(request.user, today)
+    source = request.GET.get("source", "")
+    if source:
+        teachers = teachers.filter(source=source)
+    return render(
+        request,
+        "school/teacher_list.html",
+        {
+            "active": "teachers",
+            "teachers": teachers,
+            "today": today,
+            "source": source,
+            "sources": teachers.model.Source.choices,
+            "soon": today + timedelta(days=selectors.TERM_ALERT_DAYS),
+        },
+    )
+
+
+@login_required
+def teacher_detail(request, pk: int):
+    teacher = access.get_school_object_or_404(request.user, "school.Teacher", pk)
+    access.require(access.scope_for(request.user).is_staff or teacher.user_id == request.user.pk)
+    from dangxiao.teaching.models import Session
+
+    sessions = Session.objects.filter(teacher=teacher).select_related("cohort", "venue").order_by("-starts_at")[:100]
+    ratings = teacher.ratings.select_related("session").order_by("-created_at")[:50]
+    return render(
+        request,
+        "school/teacher_detail.html",
+        {"active": "teachers", "teacher": teacher, "sessions": sessions, "ratings": ratings, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def lecturers(request):
+    """党课我主讲: who lectured where this year."""
+    _require_staff(request)
+    school = _school(request)
+    year = int(request.GET.get("year") or timezone.localdate().year)
+    return render(request, "school/lecturers.html", {"active": "teachers", "rows": selectors.member_lecturers(school, year), "year": year})

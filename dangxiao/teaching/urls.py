@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "teaching"
+urlpatterns = [
+    path("cohorts/", views.cohort_list, name="cohort_list"),
+    path("cohorts/new/", views.cohort_create, name="cohort_create"),
+    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort_detail"),
+    path("cohorts/<int:pk>/enroll/", views.cohort_enroll, name="cohort_enroll"),
+    path("cohorts/<int:pk>/enroll-by-rule/", views.cohort_enroll_by_rule, name="cohort_enroll_by_rule"),
+    path("cohorts/<int:pk>/members/<int:member_id>/remove/", views.cohort_unenroll, name="cohort_unenroll"),
+    path("cohorts/<int:pk>/rules/", views.cohort_rule_create, name="cohort_rule_create"),
+    path("cohorts/<int:pk>/sessions/", views.cohort_session_create, name="cohort_session_create"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("me/schedule/", views.my_schedule, name="my_schedule"),
+    path("me/schedule/feed-reset/", views.my_feed_reset, name="my_feed_reset"),
+]

@@ -1,0 +1,352 @@
+"""Cohort pages for staff, the calendar, "my schedule" for members and the private iCalendar feeds."""
+
+import calendar as pycal
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangxiao.core import access
+from dangxiao.people.models import Member
+from dangxiao.school.selectors import school_for_organization, user_school
+
+from . import ical, selectors, services
+from .forms import CohortForm, ScheduleRuleForm, SessionForm
+from .models import CalendarFeed, Cohort, Enrollment
+from .rules import TargetRule
+
+
+def _require_staff(request):
+    access.require(access.scope_for(request.user).can_view_roster)
+
+
+def _school_choices(request, school):
+    venues = access.filter_school_objects(request.user, "school.Venue").filter(school=school, is_active=True).order_by("tier", "name")
+    teachers = access.filter_school_objects(request.user, "school.Teacher").filter(school=school).order_by("name")
+    return {"venues": venues, "teachers": teachers}
+
+
+@login_required
+def cohort_list(request):
+    _require_staff(request)
+    page = Paginator(selectors.cohort_list(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "teaching/cohort_list.html", {"active": "cohorts", "page": page, "querystring_nopage": ""})
+
+
+@login_required
+def cohort_create(request):
+    _require_staff(request)
+    orgs = access.filter_organizations(request.user).filter(access.staff_q(access.scope_for(request.user), "path") or Q()).order_by("path")
+    school = user_school(request.user)
+    if school is None:
+        raise Http404("尚未设立党校")
+    courses = access.filter_school_objects(request.user, "teaching.Course").filter(school=school)
+    form = CohortForm(request.POST or None, organizations=orgs, courses=courses)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        org = access.get_organization_or_404(request.user, data["organization"], orgs)
+        rule = TargetRule(flags=tuple(data["flags"]), positions=tuple(data["positions"]), age_bands=tuple(data["age_bands"]))
+        cohort = Cohort.objects.create(
+            school=school_for_organization(org) or school,
+            organization=org,
+            name=data["name"],
+            mode=data["mode"],
+            target_rule=rule.to_json(),
+            target_description=rule.describe(),
+            seat_limit=data["seat_limit"],
+            auto_enrol=data["auto_enrol"],
+            self_enrol_open=data["self_enrol_open"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        )
+        cohort.courses.set(data["courses"])
+        if cohort.auto_enrol:
+            result = services.cohort_enroll_by_rule(cohort)
+            messages.success(request, f"班次已创建，按规则报名{result.enrolled}人，候补{result.waitlisted}人。")
+        else:
+            messages.success(request, "班次已创建。")
+        return redirect("teaching:cohort_detail", cohort.pk)
+    return render(request, "teaching/cohort_form.html", {"active": "cohorts", "form": form}, status=422 if form.errors else 200)
+
+
+def _cohort_context(request, cohort, **extra):
+    choices = _school_choices(request, cohort.school)
+    eligible = selectors.cohort_eligible_members(cohort)
+    context = {
+        "active": "cohorts",
+        "cohort": cohort,
+        "rule": selectors.cohort_rule(cohort).describe(),
+        "eligible_count": eligible.count(),
+        "eligible_preview": eligible.select_related("organization").order_by("organization__path", "name")[:12],
+        "enrolled": Paginator(selectors.cohort_enrollments(cohort, Enrollment.Status.ENROLLED), 50).get_page(request.GET.get("page")),
+        "waitlisted": selectors.cohort_enrollments(cohort, Enrollment.Status.WAITLISTED)[:100],
+        "sessions": selectors.cohort_sessions(cohort),
+        "rule_form": ScheduleRuleForm(**choices),
+        "session_form": SessionForm(**choices),
+        "querystring_nopage": "",
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def cohort_detail(request, pk: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk, Cohort.objects.select_related("organization", "school"))
+    return render(request, "teaching/cohort_detail.html", _cohort_context(request, cohort))
+
+
+def _member_from_post(request) -> Member:
+    key = (request.POST.get("member") or "").strip()
+    members = access.filter_roster(request.user)
+    found = members.filter(phone=key).first() if key.isdigit() else members.filter(name=key).first()
+    if found is None:
+        raise services.TeachingError(f"在您的管理范围内找不到党员“{key}”（请输入完整手机号或姓名）")
+    return found
+
+
+@login_required
+@require_POST
+def cohort_enroll(request, pk: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk)
+    try:
+        enrollment = services.cohort_enroll(cohort, _member_from_post(request))
+    except services.TeachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        label = "已加入候补名单" if enrollment.status == Enrollment.Status.WAITLISTED else "已报名"
+        messages.success(request, f"{enrollment.member.name}{label}。")
+    return redirect("teaching:cohort_detail", cohort.pk)
+
+
+@login_required
+@require_POST
+def cohort_unenroll(request, pk: int, member_id: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk)
+    member = access.get_member_or_404(request.user, member_id, access.filter_roster(request.user))
+    try:
+        promoted = services.cohort_unenroll(cohort, member)
+    except services.TeachingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已移出{member.name}。" + (f"候补的{promoted.member.name}已递补。" if promoted else ""))
+    return redirect("teaching:cohort_detail", cohort.pk)
+
+
+@login_required
+@require_POST
+def cohort_enroll_by_rule(request, pk: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk)
+    result = services.cohort_enroll_by_rule(cohort)
+    messages.success(request, f"按规则新报名{result.enrolled}人，候补{result.waitlisted}人。")
+    return redirect("teaching:cohort_detail", cohort.pk)
+
+
+def _venue_teacher(request, cohort, data):
+    venue = access.get_school_object_or_404(request.user, "school.Venue", data["venue"]) if data.get("venue") else None
+    teacher = access.get_school_object_or_404(request.user, "school.Teacher", data["teacher"]) if data.get("teacher") else None
+    return venue, teacher
+
+
+@login_required
+@require_POST
+def cohort_rule_create(request, pk: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk, Cohort.objects.select_related("organization", "school"))
+    form = ScheduleRuleForm(request.POST, **_school_choices(request, cohort.school))
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        venue, teacher = _venue_teacher(request, cohort, data)
+        try:
+            _rule, sessions = services.schedule_rule_create(
+                cohort,
+                by=request.user,
+                override_reason=data.pop("override_reason"),
+                weekdays=data["weekdays"],
+                skip_dates=data["skip_dates"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                title=data["title"],
+                hours=data["hours"],
+                venue=venue,
+                teacher=teacher,
+            )
+        except services.ConflictError as exc:
+            return render(
+                request,
+                "teaching/cohort_detail.html",
+                _cohort_context(request, cohort, rule_form=form, conflicts=exc.conflicts, open_form="rule"),
+                status=409,
+            )
+        except services.TeachingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已按规则生成{len(sessions)}个课次。")
+            return redirect("teaching:cohort_detail", cohort.pk)
+    return render(request, "teaching/cohort_detail.html", _cohort_context(request, cohort, rule_form=form, open_form="rule"), status=422)
+
+
+@login_required
+@require_POST
+def cohort_session_create(request, pk: int):
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk, Cohort.objects.select_related("organization", "school"))
+    form = SessionForm(request.POST, **_school_choices(request, cohort.school))
+    if form.is_valid():
+        data = form.cleaned_data
+        venue, teacher = _venue_teacher(request, cohort, data)
+        tz = timezone.get_current_timezone()
+        try:
+            services.session_create(
+                cohort,
+                by=request.user,
+                override_reason=data["override_reason"],
+                title=data["title"],
+                starts_at=datetime.combine(data["date"], data["start_time"], tz),
+                ends_at=datetime.combine(data["date"], data["end_time"], tz),
+                venue=venue,
+                teacher=teacher,
+                hours=data["hours"],
+            )
+        except services.ConflictError as exc:
+            return render(
+                request,
+                "teaching/cohort_detail.html",
+                _cohort_context(request, cohort, session_form=form, conflicts=exc.conflicts, open_form="session"),
+                status=409,
+            )
+        except services.TeachingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "课次已添加。")
+            return redirect("teaching:cohort_detail", cohort.pk)
+    return render(
+        request, "teaching/cohort_detail.html", _cohort_context(request, cohort, session_form=form, open_form="session"), status=422
+    )
+
+
+# --- Calendars ---------------------------------------------------------------------------------
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def calendar_view(request):
+    """Month or week view of sessions, for a venue, a teacher or an organisation subtree."""
+    user = request.user
+    day = _parse_day(request.GET.get("date"))
+    view = "week" if request.GET.get("view") == "week" else "month"
+    venue = teacher = organization = None
+    if request.GET.get("venue"):
+        venue = access.get_school_object_or_404(user, "school.Venue", request.GET["venue"])
+    if request.GET.get("teacher"):
+        teacher = access.get_school_object_or_404(user, "school.Teacher", request.GET["teacher"])
+        access.require(access.scope_for(user).is_staff or teacher.user_id == user.pk)
+    if request.GET.get("organization"):
+        organization = access.get_organization_or_404(user, request.GET["organization"])
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        last = first + timedelta(days=6)
+        weeks = [[first + timedelta(days=i) for i in range(7)]]
+        prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
+    else:
+        weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
+        first, last = weeks[0][0], weeks[-1][-1]
+        prev_day = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        next_day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    by_day: dict[date, list] = {}
+    for s in selectors.calendar_sessions(user, first, last, venue=venue, teacher=teacher, organization=organization):
+        by_day.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
+    base = request.GET.copy()
+    for key in ("date", "view"):
+        base.pop(key, None)
+    school = user_school(user)
+    choices = _school_choices(request, school) if school and access.scope_for(user).is_staff else {"venues": [], "teachers": []}
+    return render(
+        request,
+        "teaching/calendar.html",
+        {
+            "active": "calendar",
+            "view": view,
+            "day": day,
+            "weeks": [[(d, by_day.get(d, [])) for d in week] for week in weeks],
+            "prev_day": prev_day,
+            "next_day": next_day,
+            "venue": venue,
+            "teacher": teacher,
+            "organization": organization,
+            "filters": base.urlencode(),
+            "venues": choices["venues"],
+            "teachers": choices["teachers"],
+            "feed": _feed_for_filter(venue, teacher),
+        },
+    )
+
+
+def _feed_for_filter(venue, teacher):
+    if venue is not None:
+        return services.calendar_feed_for(venue=venue)
+    if teacher is not None:
+        return services.calendar_feed_for(teacher=teacher)
+    return None
+
+
+@login_required
+def my_schedule(request):
+    """A member's upcoming sessions on the phone, with their private calendar feed."""
+    scope = access.scope_for(request.user)
+    access.require(scope.member_id is not None)
+    member = access.get_member_or_404(request.user, scope.member_id)
+    today = timezone.localdate()
+    sessions = list(selectors.member_schedule(member, today, today + timedelta(days=60)))
+    groups: list[tuple[date, list]] = []
+    for s in sessions:
+        d = timezone.localtime(s.starts_at).date()
+        if not groups or groups[-1][0] != d:
+            groups.append((d, []))
+        groups[-1][1].append(s)
+    feed = services.calendar_feed_for(member=member)
+    return render(request, "teaching/my_schedule.html", {"active": "schedule", "groups": groups, "feed": feed, "today": today})
+
+
+@login_required
+@require_POST
+def my_feed_reset(request):
+    scope = access.scope_for(request.user)
+    access.require(scope.member_id is not None)
+    services.calendar_feed_reset(services.calendar_feed_for(member=access.get_member_or_404(request.user, scope.member_id)))
+    messages.success(request, "订阅地址已更换，旧地址已失效。")
+    return redirect("teaching:my_schedule")
+
+
+def calendar_feed(request, token: str):
+    """The private iCalendar feed: the token is the credential, so no sign-in is needed."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("member", "teacher", "venue"), token=token)
+    if feed.member:
+        name, sessions = f"{feed.member.name}的党校课表", selectors.feed_sessions(member=feed.member)
+    elif feed.teacher:
+        name, sessions = f"{feed.teacher.name}的授课安排", selectors.feed_sessions(teacher=feed.teacher)
+    else:
+        name, sessions = f"{feed.venue.name}场地安排", selectors.feed_sessions(venue=feed.venue)
+    body = ical.build(name, sessions, request.build_absolute_uri(reverse("home")))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="dangxiao.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
