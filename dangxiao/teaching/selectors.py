@@ -83,3 +83,25 @@ def feed_sessions(*, member=None, teacher=None, venue=None) -> QuerySet:
     else:
         qs = qs.filter(venue=venue)
     return qs.order_by("starts_at")
+
+
+def course_list(user: User) -> QuerySet:
+    return (
+        access.filter_school_objects(user, "teaching.Course")
+        .select_related("topic")
+        .annotate(material_count=Count("materials", distinct=True), session_count=Count("sessions", distinct=True))
+        .order_by("kind", "title")
+    )
+
+
+def can_read_course(user: User, course) -> bool:
+    """Staff of the school, the course's teachers and members enrolled in a cohort teaching it."""
+    scope = access.scope_for(user)
+    if scope.is_staff:
+        return True
+    if Session.objects.filter(course=course, teacher__user_id=user.pk).exists():
+        return True
+    return (
+        bool(scope.member_id)
+        and Enrollment.objects.filter(member_id=scope.member_id, status=Enrollment.Status.ENROLLED, cohort__courses=course).exists()
+    )

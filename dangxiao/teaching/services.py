@@ -210,3 +210,20 @@ def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:
     feed.token = secrets.token_urlsafe(32)
     feed.save(update_fields=["token"])
     return feed
+
+
+def course_material_add(course, upload, *, title: str, by: User):
+    """Attach a private file to a course after checking its type (by content) and size."""
+    from django.core.exceptions import ValidationError
+
+    from dangxiao.core.uploads import MATERIAL_KINDS, check_upload
+
+    from .models import CourseMaterial
+
+    try:
+        kind = check_upload(upload, MATERIAL_KINDS)
+    except ValidationError as exc:
+        raise TeachingError(exc.messages[0]) from None
+    return CourseMaterial.objects.create(
+        course=course, title=(title or upload.name)[:120], file=upload, content_type=kind.content_type, size=upload.size, uploaded_by=by
+    )

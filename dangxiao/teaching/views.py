@@ -19,7 +19,7 @@ from dangxiao.school.selectors import school_for_organization, user_school
 
 from . import ical, selectors, services
 from .forms import CohortForm, ScheduleRuleForm, SessionForm
-from .models import CalendarFeed, Cohort, Enrollment
+from .models import CalendarFeed, Cohort, Course, Enrollment
 from .rules import TargetRule
 
 
@@ -350,3 +350,62 @@ def calendar_feed(request, token: str):
     response["Content-Disposition"] = 'inline; filename="dangxiao.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- Courses and their private materials ---------------------------------------------------------
+
+
+@login_required
+def course_list(request):
+    _require_staff(request)
+    courses = selectors.course_list(request.user)
+    kind = request.GET.get("kind", "")
+    if kind:
+        courses = courses.filter(kind=kind)
+    return render(
+        request, "teaching/course_list.html", {"active": "courses", "courses": courses, "kind": kind, "kinds": Course.Kind.choices}
+    )
+
+
+def _course_or_404(request, pk: int) -> Course:
+    course = access.get_school_object_or_404(request.user, "teaching.Course", pk, Course.objects.select_related("topic"))
+    access.require(selectors.can_read_course(request.user, course))
+    return course
+
+
+@login_required
+def course_detail(request, pk: int):
+    course = _course_or_404(request, pk)
+    can_upload = access.scope_for(request.user).is_staff
+    if request.method == "POST":
+        access.require(can_upload)
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "请选择要上传的文件")
+        else:
+            try:
+                services.course_material_add(course, upload, title=request.POST.get("title", ""), by=request.user)
+            except services.TeachingError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, "资料已上传。")
+        return redirect("teaching:course_detail", course.pk)
+    return render(
+        request,
+        "teaching/course_detail.html",
+        {"active": "courses", "course": course, "materials": course.materials.order_by("-uploaded_at"), "can_upload": can_upload},
+    )
+
+
+@login_required
+def material_download(request, pk: int):
+    from dangxiao.core.uploads import private_file_response
+
+    from .models import CourseMaterial
+
+    material = get_object_or_404(CourseMaterial.objects.select_related("course"), pk=pk)
+    _course_or_404(request, material.course_id)
+    ext = material.file.name.rsplit(".", 1)[-1]
+    return private_file_response(
+        material.file, f"{material.title}.{ext}" if not material.title.endswith(ext) else material.title, material.content_type
+    )
