@@ -201,3 +201,46 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed {self.pk}"
+
+
+class NeedsSurvey(models.Model):
+    """需求调研 ("缺什么、补什么"): members say what they want to learn, when and how."""
+
+    TIME_OPTIONS = ("工作日白天", "工作日晚上", "周末上午", "周末下午")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="surveys")
+    organization = models.ForeignKey(Organization, verbose_name="调研范围", on_delete=models.PROTECT, related_name="surveys")
+    title = models.CharField("调研名称", max_length=120)
+    description = models.TextField("说明", blank=True)
+    topics = models.ManyToManyField(Topic, verbose_name="可选专题", related_name="surveys")
+    opens_on = models.DateField("开始日期")
+    closes_on = models.DateField("截止日期")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "需求调研"
+        verbose_name_plural = "需求调研"
+        ordering = ["-opens_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyResponse(models.Model):
+    survey = models.ForeignKey(NeedsSurvey, on_delete=models.CASCADE, related_name="responses")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="survey_responses")
+    topics = models.ManyToManyField(Topic, related_name="+")
+    preferred_times = models.JSONField(default=list)
+    preferred_modes = models.JSONField(default=list)
+    suggestion = models.CharField("其他建议", max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "调研答卷"
+        verbose_name_plural = "调研答卷"
+        constraints = [models.UniqueConstraint(fields=["survey", "member"], name="one_response_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.survey}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import survey_views, views
 
 app_name = "teaching"
 urlpatterns = [
@@ -15,6 +15,9 @@ urlpatterns = [
     path("courses/", views.course_list, name="course_list"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),
     path("materials/<int:pk>/", views.material_download, name="material_download"),
+    path("surveys/", survey_views.survey_list, name="survey_list"),
+    path("surveys/<int:pk>/", survey_views.survey_results, name="survey_results"),
+    path("surveys/<int:pk>/answer/", survey_views.survey_answer, name="survey_answer"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),

@@ -313,7 +313,7 @@ def my_schedule(request):
     """A member's upcoming sessions on the phone, with their private calendar feed."""
     scope = access.scope_for(request.user)
     access.require(scope.member_id is not None)
-    member = access.get_member_or_404(request.user, scope.member_id)
+    member = access.get_member_or_404(request.user, scope.member_id, access.filter_members(request.user).select_related("organization"))
     today = timezone.localdate()
     sessions = list(selectors.member_schedule(member, today, today + timedelta(days=60)))
     groups: list[tuple[date, list]] = []
@@ -323,7 +323,14 @@ def my_schedule(request):
             groups.append((d, []))
         groups[-1][1].append(s)
     feed = services.calendar_feed_for(member=member)
-    return render(request, "teaching/my_schedule.html", {"active": "schedule", "groups": groups, "feed": feed, "today": today})
+    from .surveys import open_surveys_for
+
+    open_surveys = open_surveys_for(member, today)
+    return render(
+        request,
+        "teaching/my_schedule.html",
+        {"active": "schedule", "groups": groups, "feed": feed, "today": today, "open_surveys": open_surveys},
+    )
 
 
 @login_required
