@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dangxiao.school",
     "dangxiao.teaching",
     "dangxiao.attendance",
+    "dangxiao.liaison",
     "dangxiao.reports",
     "dangxiao.api",
 ]

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
+from dangxiao.liaison.selectors import distance_bands
 from dangxiao.people.models import Member
 from dangxiao.school.selectors import school_for_organization, user_school
 
@@ -79,7 +80,16 @@ def cohort_create(request):
 def _cohort_context(request, cohort, **extra):
     choices = _school_choices(request, cohort.school)
     eligible = selectors.cohort_eligible_members(cohort)
+    near_venue = cohort.default_venue
+    if request.GET.get("near_venue"):
+        near_venue = access.get_school_object_or_404(request.user, "school.Venue", request.GET["near_venue"])
+    near = None
+    if near_venue is not None and near_venue.latitude is not None:
+        near = distance_bands(eligible, near_venue.latitude, near_venue.longitude)
     context = {
+        "near_venue": near_venue,
+        "near": near,
+        "venues": choices["venues"],
         "active": "cohorts",
         "cohort": cohort,
         "rule": selectors.cohort_rule(cohort).describe(),
@@ -415,4 +425,22 @@ def material_download(request, pk: int):
     ext = material.file.name.rsplit(".", 1)[-1]
     return private_file_response(
         material.file, f"{material.title}.{ext}" if not material.title.endswith(ext) else material.title, material.content_type
+    )
+
+
+@login_required
+def venues_near_me(request):
+    """就近就便: the school's venues sorted by distance from the member's home compound."""
+    from dangxiao.liaison.geo import distance_km
+    from dangxiao.liaison.selectors import compound_coordinates
+
+    scope = access.scope_for(request.user)
+    access.require(scope.member_id is not None)
+    member = access.get_member_or_404(request.user, scope.member_id)
+    home = compound_coordinates([member.home_compound]).get(member.home_compound)
+    venues = list(access.filter_school_objects(request.user, "school.Venue").filter(is_active=True).select_related("organization"))
+    rows = [(v, distance_km(*home, v.latitude, v.longitude) if home and v.latitude is not None else None) for v in venues]
+    rows.sort(key=lambda r: (r[1] is None, r[1] or 0, r[0].name))
+    return render(
+        request, "teaching/venues_near_me.html", {"active": "schedule", "rows": rows, "member": member, "located": home is not None}
     )
