@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit_log"),
     path("", include("dangxiao.people.urls")),
     path("", include("dangxiao.teaching.urls")),
+    path("", include("dangxiao.attendance.urls")),
     path("school/", include("dangxiao.school.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -6,6 +6,9 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from .auth import AUTH
 from .people import router as people_router
+from .school import router as school_router
+from .teaching import me_router as teaching_me_router
+from .teaching import router as teaching_router
 
 api = NinjaAPI(
     title="党校管理平台 API",
@@ -17,6 +20,9 @@ api = NinjaAPI(
     auth=AUTH,
 )
 api.add_router("/", people_router)
+api.add_router("/", school_router)
+api.add_router("/", teaching_router)
+api.add_router("/", teaching_me_router)
 
 
 @api.exception_handler(Http404)

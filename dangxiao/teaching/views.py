@@ -333,13 +333,21 @@ def my_schedule(request):
             groups.append((d, []))
         groups[-1][1].append(s)
     feed = services.calendar_feed_for(member=member)
+    from dangxiao.attendance.selectors import sessions_to_rate
+
     from .surveys import open_surveys_for
 
-    open_surveys = open_surveys_for(member, today)
     return render(
         request,
         "teaching/my_schedule.html",
-        {"active": "schedule", "groups": groups, "feed": feed, "today": today, "open_surveys": open_surveys},
+        {
+            "active": "schedule",
+            "groups": groups,
+            "feed": feed,
+            "today": today,
+            "open_surveys": open_surveys_for(member, today),
+            "to_rate": sessions_to_rate(member.pk, timezone.now() - timedelta(days=30))[:5],
+        },
     )
 
 
