@@ -31,13 +31,14 @@ PHONE = (390, 844)
 def launch_chromium(playwright):
     executable = shutil.which("chromium")
     if executable is None:
-        pytest.skip("Chromium is not installed (expected /usr/bin/chromium)")
+        pytest.fail("Chromium is not installed (expected /usr/bin/chromium; .ci/run installs it)")
     return playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")
 def playwright_session():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         yield playwright
 
