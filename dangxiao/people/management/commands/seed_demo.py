@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 
 from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Organization
+from dangxiao.school.demo import build_school
+from dangxiao.teaching.demo import build_teaching, wipe_demo_school
 
 
 class Command(BaseCommand):
@@ -16,7 +18,9 @@ class Command(BaseCommand):
             self._print_logins()
             return
         self.stdout.write("正在生成演示数据：文源街道党校 …")
+        wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         build_people(self.stdout)
+        build_teaching(build_school(self.stdout), self.stdout)
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
 
