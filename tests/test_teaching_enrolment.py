@@ -92,3 +92,54 @@ def test_enrolment_by_rule_fills_seats_then_the_waiting_list(school):
     assert (result.enrolled, result.waitlisted) == (3, 2)
     again = services.cohort_enroll_by_rule(cohort)
     assert (again.enrolled, again.waitlisted) == (0, 0)
+
+
+def test_enrolment_by_rule_skips_members_whose_classes_clash(school):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from dangxiao.teaching.models import Session
+
+    tree = school["tree"]
+    busy, free = make_member(tree["C1-1"], is_organ_worker=True, name="忙人"), make_member(tree["C1-1"], is_organ_worker=True)
+    start = datetime(2026, 12, 1, 19, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    other = make_cohort(school["school"], tree["C1"], name="夜校")
+    Session.objects.create(cohort=other, title="夜课", starts_at=start, ends_at=start + timedelta(hours=2))
+    services.cohort_enroll(other, busy)
+    cohort = make_cohort(school["school"], tree["C1"], target_rule={"flags": ["is_organ_worker"]})
+    Session.objects.create(cohort=cohort, title="同一晚", starts_at=start + timedelta(hours=1), ends_at=start + timedelta(hours=3))
+    result = services.cohort_enroll_by_rule(cohort)
+    assert result.enrolled == 1 and list(Enrollment.objects.filter(cohort=cohort).values_list("member_id", flat=True)) == [free.pk]
+    assert len(result.skipped) == 1 and result.skipped[0].startswith("忙人：") and "夜校" in result.skipped[0]
+
+
+def test_removing_a_member_promotes_nobody_when_seats_were_cut(school):
+    tree = school["tree"]
+    cohort = make_cohort(school["school"], tree["C1"], seat_limit=2)
+    a, b, c = (make_member(tree["C1-1"]) for _ in range(3))
+    for m in (a, b, c):
+        services.cohort_enroll(cohort, m)
+    cohort.seat_limit = 1
+    cohort.save()
+    assert services.cohort_unenroll(cohort, a) is None
+    assert Enrollment.objects.get(cohort=cohort, member=c).status == "waitlisted"
+
+
+def test_a_venue_of_another_school_or_an_expired_teacher_cannot_be_booked(school):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from dangxiao.people.models import Organization
+    from dangxiao.school.models import School, Venue
+
+    from .factories import make_teacher
+
+    other_root = Organization.objects.add_root(instance=Organization(name="他处党工委", code="ZZ", kind="working_committee", unit_type="sub_district"))
+    elsewhere = Venue.objects.create(school=School.objects.create(name="他校", organization=other_root), name="他处", tier="main", kind="party_school", organization=other_root)
+    cohort = make_cohort(school["school"], school["tree"]["C1"])
+    start = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with pytest.raises(services.TeachingError, match="不属于"):
+        services.session_create(cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), venue=elsewhere)
+    expired = make_teacher(school["school"], name="老讲师", appointed_until=date(2026, 6, 30))
+    with pytest.raises(services.TeachingError, match="聘期"):
+        services.session_create(cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), teacher=expired)

@@ -303,15 +303,8 @@ def enrollment_by_rule(request, cohort_id: int):
 
 
 def _open_cohort_or_404(user, cohort_id: int) -> Cohort:
-    """A cohort open to self-enrolment, run by the member's own organisation or one above it.
-
-    Such cohorts are not in `filter_cohorts` (members manage nothing); the ancestor rule is the
-    one `access` uses for schools.
-    """
-    scope = access.scope_for(user)
-    access.require(scope.member_org_path is not None)
-    above = access._ancestor_or_self_q((scope.member_org_path,), "organization__path")
-    cohort = Cohort.objects.filter(above, self_enrol_open=True, pk=cohort_id).select_related("organization").first()
+    """A cohort open to self-enrolment, run by the member's own organisation or one above it."""
+    cohort = access.filter_open_cohorts(user).filter(pk=cohort_id).select_related("organization").first()
     access.require(cohort is not None)
     return cohort
 

@@ -16,6 +16,7 @@ from operator import or_
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 BOARD = {"principal", "vice_principal", "dean"}
 ORG_ADMIN = "org_admin"
@@ -165,20 +166,20 @@ def get_member_or_404(user, pk, queryset: QuerySet | None = None):
     try:
         return filter_members(user, queryset).get(pk=pk)
     except (ValueError, TypeError, apps.get_model("people", "Member").DoesNotExist):
-        raise Http404("党员不存在") from None
+        raise Http404(_("党员不存在")) from None
 
 
 def get_organization_or_404(user, pk, queryset: QuerySet | None = None):
     try:
         return filter_organizations(user, queryset).get(pk=pk)
     except (ValueError, TypeError, apps.get_model("people", "Organization").DoesNotExist):
-        raise Http404("组织不存在") from None
+        raise Http404(_("组织不存在")) from None
 
 
 def require(condition: bool) -> None:
     """Refuse with 404 (not 403) so that the existence of what is out of scope is not revealed."""
     if not condition:
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
 
 
 # --- The school and its teaching -------------------------------------------------------------
@@ -218,13 +219,21 @@ def board_schools(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs.filter(subtree_q(scope.board_paths, "organization__path"))
 
 
+# Partners and the teacher pool are staff business; a teacher may still see their own record.
+STAFF_ONLY = {"school.partner", "school.teacher", "school.trainingplan"}
+
+
 def filter_school_objects(user, model_label: str, queryset: QuerySet | None = None) -> QuerySet:
-    """Venues, partners, teachers, topics, courses and plans of the user's schools."""
+    """Venues, topics and courses of the user's schools; partners, teachers and plans for staff only."""
     model = apps.get_model(*model_label.split("."))
     qs = model.objects.all() if queryset is None else queryset
-    if scope_for(user).is_superuser:
+    scope = scope_for(user)
+    if scope.is_superuser:
         return qs
-    return qs.filter(school__in=filter_schools(user).values("pk"))
+    qs = qs.filter(school__in=filter_schools(user).values("pk"))
+    if model._meta.label_lower in STAFF_ONLY and not scope.is_staff:
+        return qs.filter(user_id=user.pk) if model._meta.label_lower == "school.teacher" else qs.none()
+    return qs
 
 
 def can_manage_school(user, school) -> bool:
@@ -253,6 +262,16 @@ def get_cohort_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_cohorts(user, queryset).get(pk=pk)
     except (ValueError, TypeError, Cohort.DoesNotExist):
         raise Http404("班次不存在或不在您的管理范围内") from None
+
+
+def filter_open_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Cohorts a member may enrol in themselves: open, and run by their organisation or one above it."""
+    Cohort = apps.get_model("teaching", "Cohort")
+    qs = Cohort.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if not scope.member_org_path:
+        return qs.none()
+    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"), self_enrol_open=True)
 
 
 def filter_sessions(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -7,6 +7,7 @@ unless staff give a written reason, which is kept on the session.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -106,3 +107,28 @@ def member_clash(member_id: int, cohort: Cohort) -> Session | None:
 
 def describe_clash(session: Session) -> str:
     return f"与已报名的“{session.cohort.name}”在 {_when(session)} 的“{session.title}”时间冲突"
+
+
+def members_with_clashes(cohort: Cohort, member_ids: list[int]) -> dict[int, Session]:
+    """For bulk enrolment: which of these members already have a session overlapping this cohort's."""
+    mine = list(Session.objects.filter(cohort=cohort).exclude(status=Session.Status.CANCELLED).values_list("starts_at", "ends_at"))
+    if not mine or not member_ids:
+        return {}
+    found: dict[int, Session] = {}
+    rows = (
+        Session.objects.filter(
+            cohort__enrollments__member_id__in=member_ids,
+            cohort__enrollments__status=Enrollment.Status.ENROLLED,
+            starts_at__lt=max(e for _s, e in mine),
+            ends_at__gt=min(s for s, _e in mine),
+        )
+        .exclude(cohort=cohort)
+        .exclude(status=Session.Status.CANCELLED)
+        .select_related("cohort")
+        .annotate(member_id=models.F("cohort__enrollments__member_id"))
+        .order_by("starts_at")
+    )
+    for other in rows:
+        if other.member_id not in found and any(s < other.ends_at and e > other.starts_at for s, e in mine):
+            found[other.member_id] = other
+    return found

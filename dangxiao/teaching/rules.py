@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Q
+from django.utils import timezone
 
 from dangxiao.people.models import Member
 from dangxiao.people.selectors import AGE_BAND_BY_KEY, FLAGS, age_band_q
@@ -50,7 +51,7 @@ class TargetRule:
 
     def q(self, today: date | None = None) -> Q:
         """Members matching every part of the rule; an empty rule matches everyone."""
-        today = today or date.today()
+        today = today or timezone.localdate()
         q = Q()
         for flag in self.flags:
             q &= Q(**{flag: True})

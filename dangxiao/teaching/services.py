@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dangxiao.people.models import Member, User
 
-from .conflicts import Conflict, describe_clash, member_clash, session_conflicts
+from .conflicts import Conflict, describe_clash, member_clash, members_with_clashes, session_conflicts
 from .models import CalendarFeed, Cohort, Enrollment, ScheduleRule, Session
 from .selectors import cohort_eligible_members
 
@@ -76,9 +76,10 @@ def cohort_unenroll(cohort: Cohort, member: Member) -> Enrollment | None:
     if not freed:
         return None
     nxt = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.WAITLISTED).order_by("created_at", "id").first()
-    if nxt is not None and (cohort.seat_limit is None or _enrolled_count(cohort) < cohort.seat_limit):
-        nxt.status = Enrollment.Status.ENROLLED
-        nxt.save(update_fields=["status", "updated_at"])
+    if nxt is None or (cohort.seat_limit is not None and _enrolled_count(cohort) >= cohort.seat_limit):
+        return None
+    nxt.status = Enrollment.Status.ENROLLED
+    nxt.save(update_fields=["status", "updated_at"])
     return nxt
 
 
@@ -90,20 +91,23 @@ class RuleEnrolment:
 
 
 @transaction.atomic
-def cohort_enroll_by_rule(cohort: Cohort) -> RuleEnrolment:
-    """Enrol every eligible member not yet in (in bulk), filling seats first, then the waiting list."""
+def cohort_enroll_by_rule(cohort: Cohort, today: date | None = None) -> RuleEnrolment:
+    """Enrol every eligible member not yet in (in bulk), filling seats first, then the waiting list.
+
+    Members whose other classes clash with this one's sessions are skipped and named in the result.
+    """
     cohort = _locked(cohort)
     already = set(Enrollment.objects.filter(cohort=cohort).values_list("member_id", flat=True))
-    candidates = [
-        m for m in cohort_eligible_members(cohort).order_by("organization__path", "id").values_list("id", flat=True) if m not in already
-    ]
+    eligible = list(cohort_eligible_members(cohort, today).order_by("organization__path", "id").values_list("id", "name"))
+    clashing = members_with_clashes(cohort, [m for m, _n in eligible if m not in already])
+    candidates = [m for m, _n in eligible if m not in already and m not in clashing]
     free = None if cohort.seat_limit is None else max(0, cohort.seat_limit - _enrolled_count(cohort))
     rows = []
     for i, member_id in enumerate(candidates):
         status = Enrollment.Status.ENROLLED if free is None or i < free else Enrollment.Status.WAITLISTED
         rows.append(Enrollment(cohort=cohort, member_id=member_id, status=status, source=Enrollment.Source.RULE))
     Enrollment.objects.bulk_create(rows, batch_size=500)
-    result = RuleEnrolment()
+    result = RuleEnrolment(skipped=[f"{name}：{describe_clash(clashing[m])}" for m, name in eligible if m in clashing])
     result.enrolled = sum(1 for r in rows if r.status == Enrollment.Status.ENROLLED)
     result.waitlisted = len(rows) - result.enrolled
     return result
@@ -137,6 +141,7 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
         raise TeachingError("截止日期不能早于起始日期")
     if fields["end_time"] <= fields["start_time"]:
         raise TeachingError("结束时间须晚于开始时间")
+    _check_bookable(cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=fields["starts_on"])
     days = rule_dates(weekdays, fields["starts_on"], fields["ends_on"], skip)
     if not days:
         raise TeachingError("该规则在日期范围内没有生成任何课次")
@@ -170,6 +175,18 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
     return rule, sessions
 
 
+def _check_bookable(cohort: Cohort, venue, teacher, course, *, day: date) -> None:
+    """Venue, teacher and course must belong to the cohort's school; a venue must be in use and a
+    teacher's appointment current on the day."""
+    for thing, label in ((venue, "教学点"), (teacher, "讲师"), (course, "课程")):
+        if thing is not None and thing.school_id != cohort.school_id:
+            raise TeachingError(f"{label}“{thing}”不属于本班次所在的党校")
+    if venue is not None and not venue.is_active:
+        raise TeachingError(f"教学点“{venue.name}”已停用")
+    if teacher is not None and teacher.appointed_until is not None and teacher.appointed_until < day:
+        raise TeachingError(f"讲师{teacher.name}的聘期已于{teacher.appointed_until:%Y-%m-%d}结束，请先续聘")
+
+
 def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User, reason: str) -> None:
     if not conflicts:
         return
@@ -187,7 +204,9 @@ def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fie
     """A one-off session. Raises ConflictError naming each clash, unless a written reason is given."""
     if fields["ends_at"] <= fields["starts_at"]:
         raise TeachingError("结束时间须晚于开始时间")
-    fields.setdefault("hours", Decimal("2.0"))
+    _check_bookable(cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=timezone.localtime(fields["starts_at"]).date())
+    if fields.get("hours") is None:
+        fields["hours"] = fields["course"].default_hours if fields.get("course") else Decimal("2.0")
     session = Session(cohort=cohort, **fields)
     if not session.title:
         session.title = session.course.title if session.course else cohort.name
