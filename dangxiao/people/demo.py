@@ -255,7 +255,8 @@ def build_people(stdout=None) -> dict[str, Organization]:
             Role.objects.create(user=user, organization=orgs[role_org], kind=role)
     if stdout:
         stdout.write(f"  组织 {Organization.objects.count()} 个，党员 {Member.objects.count()} 人")
-    return orgs
+    # Sorted insertion (node_order_by) moves siblings' paths; hand back fresh rows.
+    return {o.code: o for o in Organization.objects.all()}
 
 
 def _compounds(org_code: str) -> tuple[str, ...]:
