@@ -41,7 +41,9 @@ def overview(request):
             "active": "school",
             "school": school,
             "board": board,
-            "plan": school.plans.filter(year=today.year).first(),
+            "plan": (plan := school.plans.filter(year=today.year).first()),
+            "plan_courses": plan.courses.select_related("topic").order_by("kind", "title") if plan else [],
+            "plan_cohorts": plan.cohorts.select_related("organization").order_by("starts_on", "name") if plan else [],
             "can_manage": access.can_manage_school(request.user, school),
             "venue_tiers": dict(school.venues.filter(is_active=True).values_list("tier").annotate(c=Count("id")).values_list("tier", "c")),
             "counts": {

@@ -306,6 +306,15 @@ def calendar_view(request):
             "venues": choices["venues"],
             "teachers": choices["teachers"],
             "feed": _feed_for_filter(venue, teacher),
+            "organizations": [
+                (o.pk, "\u3000" * (o.depth - 1) + o.name)
+                for o in access.filter_organizations(user)
+                .filter(access.staff_q(access.scope_for(user), "path") or Q())
+                .only("id", "name", "depth")
+                .order_by("path")
+            ]
+            if access.scope_for(user).is_staff
+            else [],
         },
     )
 
