@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/. Each domain has its own router; all call services and selectors."""
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -27,15 +28,15 @@ api.add_router("/", teaching_me_router)
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"detail": "未找到，或不在您的权限范围内"}, status=404)
+    return api.create_response(request, {"detail": _("未找到，或不在您的权限范围内")}, status=404)
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return api.create_response(request, {"detail": "未登录或令牌无效"}, status=401)
+    return api.create_response(request, {"detail": _("未登录或令牌无效")}, status=401)
 
 
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
     errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg", "")} for e in exc.errors]
-    return api.create_response(request, {"detail": "请求参数有误", "errors": errors}, status=422)
+    return api.create_response(request, {"detail": _("请求参数有误"), "errors": errors}, status=422)

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib.auth import authenticate
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -34,7 +35,7 @@ class Message(Schema):
 def token_create(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        return Status(401, {"detail": "手机号或密码不正确"})
+        return Status(401, {"detail": _("手机号或密码不正确")})
     return Status(200, {"token": services.token_issue(user, name="api")})
 
 
@@ -42,7 +43,7 @@ def token_create(request, credentials: Credentials):
 def token_delete(request):
     key = getattr(request, "api_token", None)
     if not key:
-        return Status(400, {"detail": "请使用要吊销的令牌调用此接口"})
+        return Status(400, {"detail": _("请使用要吊销的令牌调用此接口")})
     services.token_revoke(key)
     return Status(204, None)
 

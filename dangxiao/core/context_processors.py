@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import access
 
@@ -9,18 +10,18 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": [], "scope": access.EMPTY}
     scope = access.scope_for(user)
-    nav = [("home", "首页", reverse("home"))]
+    nav = [("home", _("首页"), reverse("home"))]
     if scope.can_view_roster:
         nav += [
-            ("members", "党员名单", reverse("people:member_list")),
-            ("organizations", "组织架构", reverse("people:organization_list")),
+            ("members", _("党员名单"), reverse("people:member_list")),
+            ("organizations", _("组织架构"), reverse("people:organization_list")),
         ]
     if scope.can_import_roster:
-        nav.append(("import", "名单导入", reverse("people:member_import")))
+        nav.append(("import", _("名单导入"), reverse("people:member_import")))
     if scope.member_id:
-        nav.append(("me", "我的档案", reverse("people:member_detail", args=[scope.member_id])))
+        nav.append(("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])))
     if scope.can_read_audit:
-        nav.append(("audit", "审计日志", reverse("audit_log")))
+        nav.append(("audit", _("审计日志"), reverse("audit_log")))
     if user.is_superuser:
-        nav.append(("admin", "系统管理", reverse("admin:index")))
+        nav.append(("admin", _("系统管理"), reverse("admin:index")))
     return {"nav": nav, "scope": scope}

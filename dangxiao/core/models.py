@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
     """Who saw or took personal data: every reveal and every export is one row."""
 
     class Action(models.TextChoices):
-        REVEAL = "reveal", "查看完整个人信息"
-        EXPORT = "export", "导出名单"
-        IMPORT = "import", "导入名单"
+        REVEAL = "reveal", _("查看完整个人信息")
+        EXPORT = "export", _("导出名单")
+        IMPORT = "import", _("导入名单")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -21,8 +22,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        verbose_name = "审计记录"
-        verbose_name_plural = "审计记录"
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.summary}"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -8,7 +9,7 @@ from .models import ApiToken, Member, Organization, Role, User
 
 @admin.register(User)
 class DangxiaoUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("党校", {"fields": ("must_change_password",)}),)
+    fieldsets = UserAdmin.fieldsets + ((_("党校"), {"fields": ("must_change_password",)}),)
 
 
 @admin.register(Organization)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
     name = "dangxiao.people"
     label = "people"
-    verbose_name = "组织与党员"
+    verbose_name = _("组织与党员")

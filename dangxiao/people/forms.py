@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import Member
 from .selectors import AGE_BANDS, FLAGS, MemberFilters
@@ -8,25 +9,28 @@ SELECT = {"class": "form-select form-select-sm"}
 
 
 class MemberFilterForm(forms.Form):
-    q = forms.CharField(label="姓名/手机尾号", required=False)
-    organization = forms.IntegerField(label="组织", required=False)
+    q = forms.CharField(label=_("姓名/手机尾号"), required=False)
+    organization = forms.IntegerField(label=_("组织"), required=False)
     status = forms.ChoiceField(
-        label="类别", required=False, choices=[("", "全部类别"), *Member.Status.choices], widget=forms.Select(attrs=SELECT)
+        label=_("类别"),
+        required=False,
+        choices=[("", _("全部类别")), *Member.Status.choices],
+        widget=forms.Select(attrs=SELECT),
     )
     age_band = forms.ChoiceField(
-        label="年龄段",
+        label=_("年龄段"),
         required=False,
-        choices=[("", "全部年龄"), *[(b.key, b.label) for b in AGE_BANDS]],
+        choices=[("", _("全部年龄")), *[(b.key, b.label) for b in AGE_BANDS]],
         widget=forms.Select(attrs=SELECT),
     )
-    industry = forms.CharField(label="行业", required=False)
+    industry = forms.CharField(label=_("行业"), required=False)
     position = forms.ChoiceField(
-        label="职务",
+        label=_("职务"),
         required=False,
-        choices=[("", "全部职务"), *[c for c in Member.Position.choices if c[0]]],
+        choices=[("", _("全部职务")), *[c for c in Member.Position.choices if c[0]]],
         widget=forms.Select(attrs=SELECT),
     )
-    flags = forms.MultipleChoiceField(label="标记", required=False, choices=list(FLAGS.items()), widget=forms.CheckboxSelectMultiple)
+    flags = forms.MultipleChoiceField(label=_("标记"), required=False, choices=list(FLAGS.items()), widget=forms.CheckboxSelectMultiple)
 
     def to_filters(self, organization) -> MemberFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -42,12 +46,12 @@ class MemberFilterForm(forms.Form):
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label="名单文件（.xlsx）")
+    file = forms.FileField(label=_("名单文件（.xlsx）"))
 
     def clean_file(self):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）")
+            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"))
         if f.size > settings.ROSTER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(f"文件过大，不能超过 {settings.ROSTER_IMPORT_MAX_BYTES // 1024 // 1024} MB")
+            raise forms.ValidationError(_("文件过大，不能超过 %(size)d MB") % {"size": settings.ROSTER_IMPORT_MAX_BYTES // 1024 // 1024})
         return f

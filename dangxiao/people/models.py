@@ -4,43 +4,44 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 
 class User(AbstractUser):
     """An account. Members sign in with their phone number as the username."""
 
-    must_change_password = models.BooleanField("首次登录须修改密码", default=False)
+    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
     class Meta:
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
 
 
 class Organization(MP_Node):
     """党工委 → 党委 / 党总支 → 党支部 → 党小组. A subtree is a path prefix, so scoping is one LIKE."""
 
     class Kind(models.TextChoices):
-        WORKING_COMMITTEE = "working_committee", "党工委"
-        COMMITTEE = "committee", "党委"
-        GENERAL_BRANCH = "general_branch", "党总支"
-        BRANCH = "branch", "党支部"
-        GROUP = "group", "党小组"
+        WORKING_COMMITTEE = "working_committee", _("党工委")
+        COMMITTEE = "committee", _("党委")
+        GENERAL_BRANCH = "general_branch", _("党总支")
+        BRANCH = "branch", _("党支部")
+        GROUP = "group", _("党小组")
 
     class UnitType(models.TextChoices):
-        SUB_DISTRICT = "sub_district", "街道"
-        COMMUNITY = "community", "社区"
-        ORGAN = "organ", "机关"
-        ENTERPRISE = "enterprise", "企业/非公"
-        SOCIAL = "social", "社会组织"
-        NEW_EMPLOYMENT = "new_employment", "新就业群体"
-        INSTITUTION = "institution", "事业单位"
+        SUB_DISTRICT = "sub_district", _("街道")
+        COMMUNITY = "community", _("社区")
+        ORGAN = "organ", _("机关")
+        ENTERPRISE = "enterprise", _("企业/非公")
+        SOCIAL = "social", _("社会组织")
+        NEW_EMPLOYMENT = "new_employment", _("新就业群体")
+        INSTITUTION = "institution", _("事业单位")
 
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=40, blank=True)
-    code = models.CharField("组织编码", max_length=40, unique=True)
-    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
-    unit_type = models.CharField("所在单位类型", max_length=20, choices=UnitType.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
+    code = models.CharField(_("组织编码"), max_length=40, unique=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    unit_type = models.CharField(_("所在单位类型"), max_length=20, choices=UnitType.choices)
 
     node_order_by = ["code"]
 
@@ -48,8 +49,8 @@ class Organization(MP_Node):
         # A subtree is `path LIKE 'prefix%'`; on PostgreSQL that needs a pattern-ops index unless the
         # database collation is C (other backends ignore opclasses and get a plain index).
         indexes = [models.Index(fields=["path"], name="organization_path_prefix", opclasses=["varchar_pattern_ops"])]
-        verbose_name = "党组织"
-        verbose_name_plural = "党组织"
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
 
     def __str__(self) -> str:
         return self.name
@@ -57,54 +58,54 @@ class Organization(MP_Node):
 
 class Member(models.Model):
     class Gender(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
 
     class Status(models.TextChoices):
-        FULL = "full", "正式党员"
-        PROBATIONARY = "probationary", "预备党员"
+        FULL = "full", _("正式党员")
+        PROBATIONARY = "probationary", _("预备党员")
 
     class Education(models.TextChoices):
-        POSTGRADUATE = "postgraduate", "研究生"
-        BACHELOR = "bachelor", "大学本科"
-        COLLEGE = "college", "大专"
-        SECONDARY = "secondary", "中专/高中"
-        JUNIOR = "junior", "初中及以下"
+        POSTGRADUATE = "postgraduate", _("研究生")
+        BACHELOR = "bachelor", _("大学本科")
+        COLLEGE = "college", _("大专")
+        SECONDARY = "secondary", _("中专/高中")
+        JUNIOR = "junior", _("初中及以下")
 
     class Position(models.TextChoices):
-        NONE = "", "无"
-        SECRETARY = "secretary", "书记"
-        DEPUTY_SECRETARY = "deputy_secretary", "副书记"
-        COMMITTEE_MEMBER = "committee_member", "委员"
-        PARTY_AFFAIRS_WORKER = "party_affairs_worker", "党务工作者"
+        NONE = "", _("无")
+        SECRETARY = "secretary", _("书记")
+        DEPUTY_SECRETARY = "deputy_secretary", _("副书记")
+        COMMITTEE_MEMBER = "committee_member", _("委员")
+        PARTY_AFFAIRS_WORKER = "party_affairs_worker", _("党务工作者")
 
-    name = models.CharField("姓名", max_length=50)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    ethnicity = models.CharField("民族", max_length=20, blank=True, default="汉族")
-    education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
-    joined_party_on = models.DateField("入党日期", null=True, blank=True)
-    status = models.CharField("党员类别", max_length=20, choices=Status.choices, default=Status.FULL)
-    organization = models.ForeignKey(Organization, verbose_name="所在组织", on_delete=models.PROTECT, related_name="members")
-    occupation = models.CharField("职业", max_length=50, blank=True)
-    industry = models.CharField("行业", max_length=30, blank=True, db_index=True)
-    phone = models.CharField("手机号码", max_length=11, unique=True)
-    id_number = models.CharField("身份证号", max_length=18, unique=True, null=True, blank=True)
-    home_compound = models.CharField("居住小区", max_length=60, blank=True)
-    address = models.CharField("家庭住址", max_length=120, blank=True)
-    is_mobile = models.BooleanField("流动党员", default=False)
-    mobile_location = models.CharField("流动去向", max_length=60, blank=True)
-    is_elderly_infirm = models.BooleanField("年老体弱/行动不便", default=False)
-    is_organ_worker = models.BooleanField("机关党员", default=False)
-    is_new_employment = models.BooleanField("新就业群体", default=False)
-    position = models.CharField("党内职务", max_length=30, choices=Position.choices, blank=True, default="")
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True, default="汉族")
+    education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
+    joined_party_on = models.DateField(_("入党日期"), null=True, blank=True)
+    status = models.CharField(_("党员类别"), max_length=20, choices=Status.choices, default=Status.FULL)
+    organization = models.ForeignKey(Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="members")
+    occupation = models.CharField(_("职业"), max_length=50, blank=True)
+    industry = models.CharField(_("行业"), max_length=30, blank=True, db_index=True)
+    phone = models.CharField(_("手机号码"), max_length=11, unique=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
+    home_compound = models.CharField(_("居住小区"), max_length=60, blank=True)
+    address = models.CharField(_("家庭住址"), max_length=120, blank=True)
+    is_mobile = models.BooleanField(_("流动党员"), default=False)
+    mobile_location = models.CharField(_("流动去向"), max_length=60, blank=True)
+    is_elderly_infirm = models.BooleanField(_("年老体弱/行动不便"), default=False)
+    is_organ_worker = models.BooleanField(_("机关党员"), default=False)
+    is_new_employment = models.BooleanField(_("新就业群体"), default=False)
+    position = models.CharField(_("党内职务"), max_length=30, choices=Position.choices, blank=True, default="")
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "党员"
-        verbose_name_plural = "党员"
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
         ordering = ["organization_id", "name", "id"]
         indexes = [models.Index(fields=["organization", "name"]), models.Index(fields=["birth_date"])]
 
@@ -126,23 +127,23 @@ class Role(models.Model):
     """A role held on an organisation node; it covers that node's whole subtree."""
 
     class Kind(models.TextChoices):
-        PRINCIPAL = "principal", "校长"
-        VICE_PRINCIPAL = "vice_principal", "副校长"
-        DEAN = "dean", "教学副校长"
-        ORG_ADMIN = "org_admin", "组织管理员"
-        TEACHER = "teacher", "教师"
-        MEMBER = "member", "党员"
+        PRINCIPAL = "principal", _("校长")
+        VICE_PRINCIPAL = "vice_principal", _("副校长")
+        DEAN = "dean", _("教学副校长")
+        ORG_ADMIN = "org_admin", _("组织管理员")
+        TEACHER = "teacher", _("教师")
+        MEMBER = "member", _("党员")
 
     BOARD_KINDS = (Kind.PRINCIPAL, Kind.VICE_PRINCIPAL, Kind.DEAN)
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="roles")
-    kind = models.CharField("角色", max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("角色"), max_length=20, choices=Kind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色"
-        verbose_name_plural = "角色"
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
         constraints = [models.UniqueConstraint(fields=["user", "organization", "kind"], name="role_unique_per_node")]
 
     def __str__(self) -> str:
@@ -160,8 +161,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name or 'token'}"

@@ -1,13 +1,16 @@
 """Turning what people type into spreadsheets into clean values.
 
 Real rosters mix full-width digits, stray spaces, phone numbers stored as numbers and dates in
-half a dozen spellings; each parser returns a clean value or raises ValueError with a message in
-Chinese that the import shows next to the row and column.
+half a dozen spellings; each parser returns a clean value or raises ValueError with a message (in
+the interface language) that the import shows next to the row and column. The words a cell may
+hold (是/否 …) are part of the file format and stay Chinese.
 """
 
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+
+from django.utils.translation import gettext as _
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -40,7 +43,7 @@ def parse_phone(value) -> str:
     elif text.startswith("86") and len(text) == 13:
         text = text[2:]
     if not PHONE_RE.match(text):
-        raise ValueError(f"手机号码“{clean_text(value)}”不是有效的11位大陆手机号")
+        raise ValueError(_("手机号码“%(value)s”不是有效的11位大陆手机号") % {"value": clean_text(value)})
     return text
 
 
@@ -54,13 +57,13 @@ def parse_id_number(value) -> str:
     if not text:
         return ""
     if not re.match(r"^\d{17}[\dX]$", text):
-        raise ValueError("身份证号应为18位（前17位为数字，最后一位为数字或X）")
+        raise ValueError(_("身份证号应为18位（前17位为数字，最后一位为数字或X）"))
     if not id_checksum_ok(text):
-        raise ValueError("身份证号校验位不正确")
+        raise ValueError(_("身份证号校验位不正确"))
     try:
         date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        raise ValueError("身份证号中的出生日期无效") from None
+        raise ValueError(_("身份证号中的出生日期无效")) from None
     return text
 
 
@@ -100,7 +103,7 @@ def parse_date(value) -> date | None:
             return result
     if re.match(r"^\d+(\.\d+)?$", text):
         return parse_date(float(text))
-    raise ValueError(f"日期“{text}”无法识别，请写成 1985-03-01、1985.03 或 1985年3月1日")
+    raise ValueError(_("日期“%(value)s”无法识别，请写成 1985-03-01、1985.03 或 1985年3月1日") % {"value": text})
 
 
 TRUE_WORDS = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
@@ -115,7 +118,7 @@ def parse_bool(value) -> bool:
         return True
     if text in FALSE_WORDS:
         return False
-    raise ValueError(f"“{text}”应填“是”或“否”")
+    raise ValueError(_("“%(value)s”应填“是”或“否”") % {"value": text})
 
 
 def parse_choice(value, choices: dict[str, str], label: str) -> str:
@@ -126,4 +129,4 @@ def parse_choice(value, choices: dict[str, str], label: str) -> str:
     if text in choices.values():
         return text
     options = "、".join(k for k in choices if k)
-    raise ValueError(f"{label}“{text}”不在可选范围内（{options}）")
+    raise ValueError(_("%(column)s“%(value)s”不在可选范围内（%(options)s）") % {"column": label, "value": text, "options": options})

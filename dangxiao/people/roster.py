@@ -1,7 +1,12 @@
 """The roster spreadsheet: its columns, the blank template, reading an upload, writing an export.
 
-Reading validates every row and collects every problem (row, column, message in Chinese) before
-anything is written; `services.roster_import` decides what to create and update.
+Reading validates every row and collects every problem (row, column, message) before anything is
+written; `services.roster_import` decides what to create and update.
+
+The spreadsheet is a file format, not interface text: its sheet names, column headers and the
+labels it accepts (男/女, 正式党员, 是/否 …) are Chinese whatever language the interface speaks, so
+that a file exported by an English-speaking user still imports. Only the problems found while
+reading are translated.
 """
 
 from collections.abc import Callable, Iterable
@@ -10,6 +15,8 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -17,9 +24,14 @@ from openpyxl.utils import get_column_letter
 from . import normalize as n
 from .models import Member
 
+# The language the spreadsheet is written in. Model choice labels are lazily translated; the file
+# always uses them in Chinese (the msgids).
+FILE_LANGUAGE = "zh-hans"
+
 
 def _choices(enum) -> dict[str, str]:
-    return {str(label): value for value, label in enum.choices}
+    with translation.override(FILE_LANGUAGE):
+        return {str(label): value for value, label in enum.choices}
 
 
 GENDER = _choices(Member.Gender) | {"男性": "M", "女性": "F"}
@@ -50,7 +62,7 @@ def _text(limit: int) -> Callable[[Any], str]:
     def parse(value) -> str:
         text = n.clean_text(value)
         if len(text) > limit:
-            raise ValueError(f"不能超过{limit}个字")
+            raise ValueError(_("不能超过%(limit)d个字") % {"limit": limit})
         return text
 
     return parse
@@ -113,13 +125,13 @@ def read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise RosterFileError("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）") from None
+        raise RosterFileError(_("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）")) from None
     try:
         ws = wb.worksheets[0]
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if not header:
-            raise RosterFileError("第1行应为表头，但文件是空的")
+            raise RosterFileError(_("第1行应为表头，但文件是空的"))
         positions: list[tuple[int, Column]] = []
         for index, cell in enumerate(header):
             title = n.clean_text(cell).rstrip("*＊").replace("(必填)", "").strip()
@@ -130,7 +142,7 @@ def read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
         if "organization_name" not in present and "organization_code" not in present:
             missing.append("所在组织")
         if missing:
-            raise RosterFileError("表头缺少必需的列：" + "、".join(missing) + "。请使用导入模板")
+            raise RosterFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
         parsed: list[ParsedRow] = []
         errors: list[RowError] = []
         for number, cells in enumerate(rows, start=2):
@@ -142,7 +154,7 @@ def read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
                 if raw is None or (isinstance(raw, str) and not raw.strip()):
                     row.values[column.key] = None
                     if column.required:
-                        errors.append(RowError(number, column.header, f"{column.header}不能为空"))
+                        errors.append(RowError(number, column.header, _("%(column)s不能为空") % {"column": column.header}))
                     continue
                 try:
                     row.values[column.key] = column.parse(raw)
@@ -169,6 +181,11 @@ def _header_style(ws, columns: Iterable[Column]) -> None:
 
 def template_workbook(organizations: Iterable) -> bytes:
     """The blank import template: the roster sheet, a sheet of instructions, the organisations in scope."""
+    with translation.override(FILE_LANGUAGE):
+        return _template_workbook(organizations)
+
+
+def _template_workbook(organizations: Iterable) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "党员名单"
@@ -211,7 +228,15 @@ def _display(member: Member, key: str):
 
 
 def export_workbook(members: Iterable[Member]) -> bytes:
-    """The roster in the template's columns (streamed, constant memory), so export → edit → import round-trips."""
+    """The roster in the template's columns (streamed, constant memory), so export → edit → import round-trips.
+
+    Choice labels are written in the file's language (Chinese) whatever the reader's language is.
+    """
+    with translation.override(FILE_LANGUAGE):
+        return _export_workbook(members)
+
+
+def _export_workbook(members: Iterable[Member]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员名单")
     for i, column in enumerate(COLUMNS, start=1):

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangxiao.core import access
 
@@ -13,25 +17,26 @@ from .models import Member, Organization, User
 @dataclass(frozen=True)
 class AgeBand:
     key: str
-    label: str
+    label: str | Promise
     low: int  # inclusive
     high: int | None  # inclusive
 
 
 AGE_BANDS = (
-    AgeBand("0-35", "35岁及以下", 0, 35),
-    AgeBand("36-45", "36–45岁", 36, 45),
-    AgeBand("46-55", "46–55岁", 46, 55),
-    AgeBand("56-65", "56–65岁", 56, 65),
-    AgeBand("66-75", "66–75岁", 66, 75),
-    AgeBand("76+", "76岁及以上", 76, None),
+    AgeBand("0-35", _("35岁及以下"), 0, 35),
+    AgeBand("36-45", _("36–45岁"), 36, 45),
+    AgeBand("46-55", _("46–55岁"), 46, 55),
+    AgeBand("56-65", _("56–65岁"), 56, 65),
+    AgeBand("66-75", _("66–75岁"), 66, 75),
+    AgeBand("76+", _("76岁及以上"), 76, None),
 )
 AGE_BAND_BY_KEY = {b.key: b for b in AGE_BANDS}
+# Names of groups of members (filters, counts): a context of their own, as English needs plurals.
 FLAGS = {
-    "is_mobile": "流动党员",
-    "is_elderly_infirm": "年老体弱",
-    "is_organ_worker": "机关党员",
-    "is_new_employment": "新就业群体",
+    "is_mobile": pgettext_lazy("member group", "流动党员"),
+    "is_elderly_infirm": pgettext_lazy("member group", "年老体弱"),
+    "is_organ_worker": pgettext_lazy("member group", "机关党员"),
+    "is_new_employment": pgettext_lazy("member group", "新就业群体"),
 }
 
 
@@ -61,6 +66,11 @@ class MemberFilters:
     flags: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        """The filters in words, for the audit log: stored, so always in Chinese (the source language)."""
+        with translation.override("zh-hans"):
+            return self._describe()
+
+    def _describe(self) -> str:
         parts = []
         if self.organization:
             parts.append(f"组织：{self.organization.name}（含下级）")
@@ -74,7 +84,7 @@ class MemberFilters:
             parts.append(f"行业：{self.industry}")
         if self.position:
             parts.append(f"职务：{dict(Member.Position.choices).get(self.position, self.position)}")
-        parts += [FLAGS[f] for f in self.flags if f in FLAGS]
+        parts += [str(FLAGS[f]) for f in self.flags if f in FLAGS]
         return "；".join(parts)
 
 
@@ -153,10 +163,10 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
     return RosterSummary(
         total=totals["total"],
         probationary=totals["probationary"],
-        by_age_band=[(b.label, bands.get(i, 0)) for i, b in enumerate(AGE_BANDS)],
+        by_age_band=[(str(b.label), bands.get(i, 0)) for i, b in enumerate(AGE_BANDS)],
         by_industry=industries,
         by_organization=by_org,
-        flags=[(flag, label, totals[flag]) for flag, label in FLAGS.items()],
+        flags=[(flag, str(label), totals[flag]) for flag, label in FLAGS.items()],
     )
 
 

@@ -1,4 +1,8 @@
-"""Write paths of the people domain: roster import, reveals and exports of personal data, tokens."""
+"""Write paths of the people domain: roster import, reveals and exports of personal data, tokens.
+
+Problems shown to the user are translated; audit summaries are stored records and are written in
+Chinese, the product's source language, whatever language the actor reads.
+"""
 
 import hashlib
 import secrets
@@ -6,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
@@ -65,15 +70,15 @@ def _resolve_organization(row: ParsedRow, by_code: dict, by_name: dict) -> tuple
     if code:
         org = by_code.get(code)
         if org is None:
-            return None, RowError(row.row, _header("organization_code"), f"组织编码“{code}”不存在或不在您的管理范围内")
+            return None, RowError(row.row, _header("organization_code"), _("组织编码“%(code)s”不存在或不在您的管理范围内") % {"code": code})
         return org, None
     if not name:
-        return None, RowError(row.row, _header("organization_name"), "所在组织不能为空")
+        return None, RowError(row.row, _header("organization_name"), _("所在组织不能为空"))
     found = by_name.get(name, [])
     if not found:
-        return None, RowError(row.row, _header("organization_name"), f"组织“{name}”不存在或不在您的管理范围内")
+        return None, RowError(row.row, _header("organization_name"), _("组织“%(name)s”不存在或不在您的管理范围内") % {"name": name})
     if len(found) > 1:
-        return None, RowError(row.row, _header("organization_name"), f"有多个名为“{name}”的组织，请填写组织编码")
+        return None, RowError(row.row, _header("organization_name"), _("有多个名为“%(name)s”的组织，请填写组织编码") % {"name": name})
     return found[0], None
 
 
@@ -86,11 +91,11 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     """
     scope = access.scope_for(user)
     if not scope.can_import_roster:
-        raise RosterFileError("您没有导入党员名单的权限")
+        raise RosterFileError(_("您没有导入党员名单的权限"))
     rows, errors = read_rows(data)
     result = ImportResult(errors=errors)
     if not rows and not errors:
-        raise RosterFileError("文件中没有党员数据（从第2行开始填写）")
+        raise RosterFileError(_("文件中没有党员数据（从第2行开始填写）"))
 
     orgs = list(access.filter_organizations(user).only("id", "name", "code", "path"))
     staff_paths = scope.staff_paths
@@ -106,12 +111,12 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         phone, id_number = row.values.get("phone"), row.values.get("id_number")
         if phone:
             if phone in seen_phone:
-                errors.append(RowError(row.row, _header("phone"), f"与第{seen_phone[phone]}行的手机号重复"))
+                errors.append(RowError(row.row, _header("phone"), _("与第%(row)d行的手机号重复") % {"row": seen_phone[phone]}))
             else:
                 seen_phone[phone] = row.row
         if id_number:
             if id_number in seen_id:
-                errors.append(RowError(row.row, _header("id_number"), f"与第{seen_id[id_number]}行的身份证号重复"))
+                errors.append(RowError(row.row, _header("id_number"), _("与第%(row)d行的身份证号重复") % {"row": seen_id[id_number]}))
             else:
                 seen_id[id_number] = row.row
 
@@ -144,23 +149,29 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
             if given is None or (given.day == 1 and given.replace(day=1) == id_birth.replace(day=1)):
                 values["birth_date"] = id_birth  # blank or month-only: the ID number is exact
             elif given != id_birth:
-                errors.append(RowError(row.row, _header("birth_date"), "出生日期与身份证号不一致"))
+                errors.append(RowError(row.row, _header("birth_date"), _("出生日期与身份证号不一致")))
             if not values.get("gender"):
                 values["gender"] = "M" if int(id_number[16]) % 2 else "F"
         if not values.get("gender") and "gender" not in row.failed:
-            errors.append(RowError(row.row, _header("gender"), "性别不能为空（或填写身份证号）"))
+            errors.append(RowError(row.row, _header("gender"), _("性别不能为空（或填写身份证号）")))
         phone = values.get("phone")
         if not phone or org is None:
             continue
         by_phone = existing_by_phone.get(phone)
         by_id = existing_by_id.get(id_number) if id_number else None
         if by_phone and by_id and by_phone.pk != by_id.pk:
-            errors.append(RowError(row.row, _header("id_number"), f"身份证号已登记在另一名党员（手机号 {mask_phone(by_id.phone)}）名下"))
+            errors.append(
+                RowError(
+                    row.row,
+                    _header("id_number"),
+                    _("身份证号已登记在另一名党员（手机号 %(phone)s）名下") % {"phone": mask_phone(by_id.phone)},
+                )
+            )
             continue
         target = by_phone or by_id
         if target is not None and not in_scope(target):
             column = _header("phone") if by_phone else _header("id_number")
-            errors.append(RowError(row.row, column, "该党员已在其他组织登记，不在您的管理范围内，请联系其所在组织转接"))
+            errors.append(RowError(row.row, column, _("该党员已在其他组织登记，不在您的管理范围内，请联系其所在组织转接")))
             continue
         clean = {k: values.get(k) for k in MEMBER_FIELDS if k != "organization_id" and k in values}
         clean["organization_id"] = org.pk

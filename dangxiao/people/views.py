@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -124,7 +125,7 @@ def member_import(request):
         token = request.POST["token"]
         path = _upload_dir() / f"{request.user.pk}-{token}.xlsx"
         if not token.isalnum() or not path.exists():
-            messages.error(request, "预览已过期，请重新上传文件。")
+            messages.error(request, _("预览已过期，请重新上传文件。"))
             return redirect("people:member_import")
         try:
             result = services.roster_import(request.user, path.read_bytes(), request=request)
@@ -135,7 +136,11 @@ def member_import(request):
         if result.errors:
             context.update(result=result, file_error=None)
             return render(request, "people/member_import.html", context, status=422)
-        messages.success(request, f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，未变化 {result.unchanged} 人。")
+        messages.success(
+            request,
+            _("导入完成：新增 %(created)d 人，更新 %(updated)d 人，未变化 %(unchanged)d 人。")
+            % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+        )
         return redirect("people:member_list")
     if request.method == "POST":
         form = RosterUploadForm(request.POST, request.FILES)

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.people import selectors
@@ -20,6 +21,8 @@ def home(request):
                 "age": [[label, count] for label, count in summary.by_age_band],
                 "industry": [[label, count] for label, count in summary.by_industry[:12]],
                 "organization": [[org.short_name or org.name, count] for org, count in summary.by_organization],
+                # ECharts tooltip template: {b} category, {c} count, {d} percentage.
+                "tooltip": _("{b}：{c}人（{d}%）"),
             },
         )
     if scope.member_id:

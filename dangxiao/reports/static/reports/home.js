@@ -29,7 +29,7 @@
     const chart = echarts.init(el);
     chart.setOption({
       color: palette,
-      tooltip: { trigger: "item", formatter: "{b}：{c}人（{d}%）" },
+      tooltip: { trigger: "item", formatter: data.tooltip || "{b}：{c}人（{d}%）" },
       series: [{
         type: "pie", radius: ["30%", "58%"], center: ["50%", "50%"],
         data: rows.filter(r => r[1] > 0).map(r => ({ name: r[0], value: r[1] })),
