@@ -18,8 +18,19 @@ def navigation(request):
         ]
     if scope.can_import_roster:
         nav.append(("import", _("名单导入"), reverse("people:member_import")))
+    if scope.is_staff:
+        nav += [
+            ("school", _("党校"), reverse("school:overview")),
+            ("cohorts", _("班次"), reverse("teaching:cohort_list")),
+            ("courses", _("课程"), reverse("teaching:course_list")),
+            ("calendar", _("日历"), reverse("teaching:calendar")),
+            ("surveys", _("需求调研"), reverse("teaching:survey_list")),
+        ]
     if scope.member_id:
-        nav.append(("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])))
+        nav += [
+            ("schedule", _("我的课表"), reverse("teaching:my_schedule")),
+            ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
+        ]
     if scope.can_read_audit:
         nav.append(("audit", _("审计日志"), reverse("audit_log")))
     if user.is_superuser:

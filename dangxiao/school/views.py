@@ -88,7 +88,7 @@ def network(request):
         request,
         "school/network.html",
         {
-            "active": "network",
+            "active": "school",
             "school": school,
             "rows": rows,
             "year": year,
@@ -103,7 +103,7 @@ def network(request):
 @login_required
 def venue_detail(request, pk: int):
     venue = access.get_school_object_or_404(request.user, "school.Venue", pk, Venue.objects.select_related("organization", "partner"))
-    return render(request, "school/venue_detail.html", {"active": "network", "venue": venue})
+    return render(request, "school/venue_detail.html", {"active": "school", "venue": venue})
 
 
 @login_required
@@ -112,7 +112,7 @@ def partner_list(request):
     return render(
         request,
         "school/partner_list.html",
-        {"active": "partners", "partners": selectors.partner_list(request.user), "today": timezone.localdate()},
+        {"active": "school", "partners": selectors.partner_list(request.user), "today": timezone.localdate()},
     )
 
 
@@ -125,7 +125,7 @@ def partner_detail(request, pk: int):
     return render(
         request,
         "school/partner_detail.html",
-        {"active": "partners", "partner": partner, "agreements": agreements, **selectors.partner_contribution(partner)},
+        {"active": "school", "partner": partner, "agreements": agreements, **selectors.partner_contribution(partner)},
     )
 
 
@@ -141,7 +141,7 @@ def teacher_list(request):
         request,
         "school/teacher_list.html",
         {
-            "active": "teachers",
+            "active": "school",
             "teachers": teachers,
             "today": today,
             "source": source,
@@ -162,7 +162,7 @@ def teacher_detail(request, pk: int):
     return render(
         request,
         "school/teacher_detail.html",
-        {"active": "teachers", "teacher": teacher, "sessions": sessions, "ratings": ratings, "today": timezone.localdate()},
+        {"active": "school", "teacher": teacher, "sessions": sessions, "ratings": ratings, "today": timezone.localdate()},
     )
 
 
@@ -172,4 +172,4 @@ def lecturers(request):
     _require_staff(request)
     school = _school(request)
     year = int(request.GET.get("year") or timezone.localdate().year)
-    return render(request, "school/lecturers.html", {"active": "teachers", "rows": selectors.member_lecturers(school, year), "year": year})
+    return render(request, "school/lecturers.html", {"active": "school", "rows": selectors.member_lecturers(school, year), "year": year})
