@@ -1,13 +1,309 @@
-"""Write paths of attendance."""
+"""Write paths of attendance: check-in (QR, typed code, kiosk), marks, leave, the 学时 ledger, ratings.
 
-from django.db import transaction
+Every path that changes a member's attendance also keeps their study-hour credit for the session
+in step (`_sync_credit`), so the ledger never disagrees with the roll.
+"""
 
-from dangxiao.people.models import Member
-from dangxiao.teaching.models import Session
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from dangxiao.people.models import Member, User
+from dangxiao.teaching.models import Enrollment, Session
 from dangxiao.teaching.services import TeachingError
 
-from .models import SessionRating
+from . import codes
+from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating, StudyHourCertificate, StudyHourEntry
 from .selectors import member_attended
+
+
+class CheckInRefused(Exception):
+    """A check-in that must not happen; `reason` is a stable code, the message is for the member."""
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+def policy_for(school_id: int) -> AttendancePolicy:
+    """The school's policy, or the defaults when none was saved."""
+    return AttendancePolicy.objects.filter(school_id=school_id).first() or AttendancePolicy(school_id=school_id)
+
+
+def _local(dt: datetime) -> str:
+    return f"{timezone.localtime(dt):%H:%M}"
+
+
+def check_window(session: Session, policy: AttendancePolicy, now: datetime) -> None:
+    if session.status == Session.Status.CANCELLED:
+        raise CheckInRefused("cancelled", "该课次已取消")
+    opens = session.starts_at - timedelta(minutes=policy.opens_minutes_before)
+    closes = session.ends_at + timedelta(minutes=policy.closes_minutes_after_end)
+    if now < opens:
+        raise CheckInRefused("too_early", f"签到尚未开始，{timezone.localtime(opens):%m月%d日 %H:%M} 起可以签到")
+    if now > closes:
+        raise CheckInRefused("closed", f"签到已于 {_local(closes)} 结束")
+
+
+def _category(session: Session) -> str:
+    return session.course.kind if session.course_id and session.course else session.cohort.mode
+
+
+def _sync_credit(attendance: Attendance, session: Session, policy: AttendancePolicy, by: User | None) -> None:
+    """Credit (or withdraw) the session's study hours to match the attendance status."""
+    factor = policy.credit_for(attendance.status)
+    hours = (Decimal(session.hours) * factor).quantize(Decimal("0.1"))
+    if hours <= 0:
+        StudyHourEntry.objects.filter(member_id=attendance.member_id, session=session).delete()
+        return
+    StudyHourEntry.objects.update_or_create(
+        member_id=attendance.member_id,
+        session=session,
+        defaults={
+            "date": timezone.localtime(session.starts_at).date(),
+            "hours": hours,
+            "source": StudyHourEntry.Source.SESSION,
+            "category": _category(session),
+            "created_by": by,
+        },
+    )
+
+
+@dataclass
+class CheckInResult:
+    attendance: Attendance
+    created: bool
+
+    @property
+    def message(self) -> str:
+        if not self.created:
+            return f"您已于 {_local(self.attendance.checked_in_at or self.attendance.marked_at)} 签到，无需重复签到"
+        if self.attendance.status == Attendance.Status.LATE:
+            return "签到成功（迟到）"
+        return "签到成功"
+
+
+def session_check_in(
+    session: Session,
+    member: Member,
+    *,
+    now: datetime | None = None,
+    method: str = Attendance.Method.QR,
+    token: str = "",
+    digits: str = "",
+    device_id: str = "",
+    ip: str | None = None,
+    by: User | None = None,
+    policy: AttendancePolicy | None = None,
+) -> CheckInResult:
+    """Check a member in, once. Refused (CheckInRefused) outside the window, with a forged or
+    expired code, when not enrolled (unless walk-ins are admitted), or when this phone has just
+    checked in someone else. A repeat scan changes nothing and says so."""
+    now = now or timezone.now()
+    policy = policy or policy_for(session.cohort.school_id)
+    check_window(session, policy, now)
+    if method == Attendance.Method.QR:
+        try:
+            codes.verify(
+                session.pk,
+                token=token,
+                digits=digits,
+                now=now,
+                step_seconds=policy.code_step_seconds,
+                grace_seconds=policy.code_grace_seconds,
+            )
+        except codes.CodeRejected as exc:
+            raise CheckInRefused(exc.reason, str(exc)) from None
+    existing = Attendance.objects.filter(session=session, member=member).first()
+    if existing is not None and existing.status in Attendance.ATTENDED:
+        return CheckInResult(existing, created=False)
+    enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, member=member, status=Enrollment.Status.ENROLLED).exists()
+    if not enrolled and not session.admits_walk_ins:
+        raise CheckInRefused("not_enrolled", "您没有报名这个班次，不能签到；如需参加请联系组织者")
+    if device_id and method == Attendance.Method.QR:
+        since = now - timedelta(minutes=policy.device_lock_minutes)
+        if Attendance.objects.filter(session=session, device_id=device_id, checked_in_at__gte=since).exclude(member=member).exists():
+            raise CheckInRefused("device", "这部手机刚为其他党员签过到，请每位党员用本人手机签到")
+    status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=policy.late_after_minutes) else Attendance.Status.PRESENT
+    fields = {
+        "status": status,
+        "method": method,
+        "is_walk_in": not enrolled,
+        "marked_by": by,
+        "checked_in_at": now,
+        "ip_address": ip,
+        "device_id": device_id[:40],
+    }
+    try:
+        with transaction.atomic():
+            if existing is None:
+                attendance = Attendance.objects.create(session=session, member=member, **fields)
+            else:  # pre-marked absent, or excused on leave but came after all
+                for key, value in fields.items():
+                    setattr(existing, key, value)
+                existing.save()
+                attendance = existing
+            _sync_credit(attendance, session, policy, by)
+    except IntegrityError:  # the same member's other scan won the race
+        return CheckInResult(Attendance.objects.get(session=session, member=member), created=False)
+    return CheckInResult(attendance, created=True)
+
+
+# --- Member cards for the kiosk ----------------------------------------------------------------
+
+
+def _card_mac(member_id: int) -> str:
+    key = hashlib.sha256(f"dangxiao-card:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, str(member_id).encode(), hashlib.sha256).hexdigest()[:10].upper()
+
+
+def member_card_text(member: Member) -> str:
+    """What a member's printed card encodes: short, so a USB scanner types it quickly."""
+    return f"DX{member.pk}-{_card_mac(member.pk)}"
+
+
+def member_from_card(text: str) -> int:
+    text = text.strip().upper()
+    try:
+        prefix, rest = text[:2], text[2:]
+        member_id_text, mac = rest.split("-", 1)
+        member_id = int(member_id_text)
+    except ValueError:
+        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描") from None
+    if prefix != "DX" or not hmac.compare_digest(mac, _card_mac(member_id)):
+        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描")
+    return member_id
+
+
+def kiosk_check_in(session: Session, card_text: str, *, by: User, ip: str | None = None, now: datetime | None = None) -> CheckInResult:
+    member_id = member_from_card(card_text)
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描")
+    return session_check_in(session, member, now=now, method=Attendance.Method.KIOSK, ip=ip, by=by)
+
+
+# --- Marking the roll by hand --------------------------------------------------------------------
+
+
+@transaction.atomic
+def roll_mark(session: Session, marks: dict[int, str], *, by: User, method: str = Attendance.Method.MANUAL, ip: str | None = None) -> int:
+    """Set statuses for many members at once (all-or-nothing); returns how many changed.
+
+    Members must be enrolled in the session's cohort or already on its roll (walk-ins).
+    """
+    valid = set(Attendance.Status.values)
+    bad = [s for s in marks.values() if s not in valid]
+    if bad:
+        raise TeachingError(f"无效的考勤状态：{bad[0]}")
+    allowed = set(
+        Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).values_list("member_id", flat=True)
+    )
+    existing = {a.member_id: a for a in Attendance.objects.filter(session=session)}
+    outside = [m for m in marks if m not in allowed and m not in existing]
+    if outside:
+        raise TeachingError("名单中有未报名本班次的党员")
+    policy = policy_for(session.cohort.school_id)
+    changed = 0
+    for member_id, status in marks.items():
+        current = existing.get(member_id)
+        if current is not None and current.status == status:
+            continue
+        if current is None:
+            current = Attendance(session=session, member_id=member_id)
+        current.status, current.method, current.marked_by, current.ip_address = status, method, by, ip
+        current.save()
+        _sync_credit(current, session, policy, by)
+        changed += 1
+    return changed
+
+
+def roll_mark_all_present(session: Session, *, by: User) -> int:
+    """Everyone enrolled and not yet marked becomes present; exceptions are then changed one by one."""
+    marked = set(Attendance.objects.filter(session=session).values_list("member_id", flat=True))
+    approved_leave = set(
+        LeaveRequest.objects.filter(session=session, status=LeaveRequest.Status.APPROVED).values_list("member_id", flat=True)
+    )
+    enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).values_list("member_id", flat=True)
+    marks = {m: Attendance.Status.PRESENT for m in enrolled if m not in marked and m not in approved_leave}
+    return roll_mark(session, marks, by=by)
+
+
+# --- Leave ------------------------------------------------------------------------------------
+
+
+def leave_request(session: Session, member: Member, reason: str, *, now: datetime | None = None) -> LeaveRequest:
+    """A member asks for leave before the session starts, with a reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise TeachingError("请填写请假事由")
+    if now >= session.starts_at:
+        raise TeachingError("课次已开始，不能再请假；如有特殊情况请联系支部书记")
+    if not Enrollment.objects.filter(cohort_id=session.cohort_id, member=member, status=Enrollment.Status.ENROLLED).exists():
+        raise TeachingError("您没有报名这个班次")
+    try:
+        with transaction.atomic():
+            return LeaveRequest.objects.create(session=session, member=member, reason=reason[:300])
+    except IntegrityError:
+        raise TeachingError("您已为这次课提交过请假申请") from None
+
+
+@transaction.atomic
+def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = "") -> LeaveRequest:
+    """Approve (the member is marked excused) or refuse a pending request."""
+    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    if leave.status != LeaveRequest.Status.PENDING:
+        raise TeachingError("该请假申请已处理")
+    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
+    leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note.strip()[:200]
+    leave.save()
+    if approve:
+        current = Attendance.objects.filter(session=leave.session, member=leave.member).first()
+        if current is None or current.status not in Attendance.ATTENDED:
+            roll_mark(leave.session, {leave.member_id: Attendance.Status.EXCUSED}, by=by)
+    return leave
+
+
+# --- The ledger --------------------------------------------------------------------------------
+
+
+def ledger_credit(
+    member: Member, *, hours: Decimal, date, source: str, reference: str, category: str = "", note: str = "", by: User | None = None
+) -> StudyHourEntry:
+    """Credit study hours from outside a session (online lesson, home visit, external training), once per reference."""
+    entry, _created = StudyHourEntry.objects.get_or_create(
+        member=member,
+        reference=reference,
+        defaults={
+            "hours": Decimal(hours).quantize(Decimal("0.1")),
+            "date": date,
+            "source": source,
+            "category": category,
+            "note": note[:200],
+            "created_by": by,
+        },
+    )
+    return entry
+
+
+def certificate_issue(member: Member, year: int, *, by: User | None = None) -> StudyHourCertificate:
+    """A 学时证明 for the year's hours so far, with a code anyone can check on the public page."""
+    hours = StudyHourEntry.objects.filter(member=member, date__year=year).aggregate(h=Sum("hours"))["h"] or Decimal("0")
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    code = "".join(secrets.choice(alphabet) for _ in range(10))
+    return StudyHourCertificate.objects.create(member=member, year=year, hours=hours, code=code, issued_by=by)
+
+
+# --- Ratings --------------------------------------------------------------------------------------
 
 
 @transaction.atomic

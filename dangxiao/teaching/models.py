@@ -162,6 +162,7 @@ class Session(models.Model):
     )
     hours = models.DecimalField("学时", max_digits=4, decimal_places=1, default=Decimal("2.0"))
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PLANNED)
+    admits_walk_ins = models.BooleanField("允许未报名党员临时参加", default=False)
     override_reason = models.CharField("冲突说明", max_length=300, blank=True)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
