@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dangxiao.teaching",
     "dangxiao.attendance",
     "dangxiao.liaison",
+    "dangxiao.online",
     "dangxiao.reports",
     "dangxiao.api",
 ]
