@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from dangxiao.api.main import api
 from dangxiao.core import views as core_views
-from dangxiao.people.views_auth import PasswordChangeView
+from dangxiao.people.views_auth import PasswordChangeDoneView, PasswordChangeView
 from dangxiao.reports import views as report_views
 
 urlpatterns = [
@@ -13,7 +13,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("", include("dangxiao.people.urls")),
     path("", include("dangxiao.teaching.urls")),

@@ -76,3 +76,10 @@ def test_production_settings_demand_a_secret_and_turn_on_secure_cookies_and_hsts
         text=True,
     )
     assert missing.returncode != 0 and "SECRET_KEY" in missing.stderr
+
+
+def test_the_password_change_page_is_ours_not_the_admins(people):
+    from .conftest import login
+
+    body = login(people["users"]["member"]).get(reverse("password_change")).content.decode()
+    assert "修改密码" in body and "Django" not in body and "dx-navbar" in body

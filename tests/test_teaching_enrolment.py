@@ -134,12 +134,24 @@ def test_a_venue_of_another_school_or_an_expired_teacher_cannot_be_booked(school
 
     from .factories import make_teacher
 
-    other_root = Organization.objects.add_root(instance=Organization(name="他处党工委", code="ZZ", kind="working_committee", unit_type="sub_district"))
-    elsewhere = Venue.objects.create(school=School.objects.create(name="他校", organization=other_root), name="他处", tier="main", kind="party_school", organization=other_root)
+    other_root = Organization.objects.add_root(
+        instance=Organization(name="他处党工委", code="ZZ", kind="working_committee", unit_type="sub_district")
+    )
+    elsewhere = Venue.objects.create(
+        school=School.objects.create(name="他校", organization=other_root),
+        name="他处",
+        tier="main",
+        kind="party_school",
+        organization=other_root,
+    )
     cohort = make_cohort(school["school"], school["tree"]["C1"])
     start = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     with pytest.raises(services.TeachingError, match="不属于"):
-        services.session_create(cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), venue=elsewhere)
+        services.session_create(
+            cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), venue=elsewhere
+        )
     expired = make_teacher(school["school"], name="老讲师", appointed_until=date(2026, 6, 30))
     with pytest.raises(services.TeachingError, match="聘期"):
-        services.session_create(cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), teacher=expired)
+        services.session_create(
+            cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), teacher=expired
+        )

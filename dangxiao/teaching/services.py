@@ -204,7 +204,9 @@ def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fie
     """A one-off session. Raises ConflictError naming each clash, unless a written reason is given."""
     if fields["ends_at"] <= fields["starts_at"]:
         raise TeachingError("结束时间须晚于开始时间")
-    _check_bookable(cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=timezone.localtime(fields["starts_at"]).date())
+    _check_bookable(
+        cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=timezone.localtime(fields["starts_at"]).date()
+    )
     if fields.get("hours") is None:
         fields["hours"] = fields["course"].default_hours if fields.get("course") else Decimal("2.0")
     session = Session(cohort=cohort, **fields)
