@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from .attendance import router as attendance_router
 from .auth import AUTH
 from .people import router as people_router
 from .school import router as school_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
     auth=AUTH,
 )
 api.add_router("/", people_router)
+api.add_router("/", attendance_router)
 api.add_router("/", school_router)
 api.add_router("/", teaching_router)
 api.add_router("/", teaching_me_router)

@@ -103,10 +103,15 @@ def session_check_in(
     ip: str | None = None,
     by: User | None = None,
     policy: AttendancePolicy | None = None,
+    code_time: datetime | None = None,
 ) -> CheckInResult:
     """Check a member in, once. Refused (CheckInRefused) outside the window, with a forged or
     expired code, when not enrolled (unless walk-ins are admitted), or when this phone has just
-    checked in someone else. A repeat scan changes nothing and says so."""
+    checked in someone else. A repeat scan changes nothing and says so.
+
+    `code_time` is when the code was scanned, if earlier than now: a member who had to sign in
+    first keeps the scan they made in front of the screen.
+    """
     now = now or timezone.now()
     policy = policy or policy_for(session.cohort.school_id)
     check_window(session, policy, now)
@@ -116,7 +121,7 @@ def session_check_in(
                 session.pk,
                 token=token,
                 digits=digits,
-                now=now,
+                now=code_time or now,
                 step_seconds=policy.code_step_seconds,
                 grace_seconds=policy.code_grace_seconds,
             )

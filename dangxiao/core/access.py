@@ -295,3 +295,16 @@ def get_session_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_sessions(user, queryset).get(pk=pk)
     except (ValueError, TypeError, Session.DoesNotExist):
         raise Http404("课次不存在或不在您的权限范围内") from None
+
+
+def can_mark_session(user, session) -> bool:
+    """Staff managing the session's cohort, or the session's own teacher."""
+    if filter_cohorts(user).filter(pk=session.cohort_id).exists():
+        return True
+    return session.teacher_id is not None and session.teacher.user_id == user.pk
+
+
+def get_session_for_marking_or_404(user, pk):
+    session = get_session_or_404(user, pk, apps.get_model("teaching", "Session").objects.select_related("cohort", "venue", "teacher", "course"))
+    require(can_mark_session(user, session))
+    return session
