@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from . import access
@@ -27,3 +27,8 @@ def audit_log(request):
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "action": action, "actions": AuditEvent.Action.choices})
+
+
+def ping(request):
+    """Answers 200 without touching the database: the floor of the stack in benchmarks."""
+    return HttpResponse("ok", content_type="text/plain")
