@@ -68,3 +68,10 @@ def test_board_reads_the_audit_log_and_others_cannot(people, person):
     assert log.status_code == 200 and "隐私测试" in log.content.decode()
     for role in ("secretary", "committee", "teacher", "member"):
         assert login(people["users"][role]).get(reverse("audit_log")).status_code == 404
+
+
+def test_the_audit_log_survives_a_deleted_actor(people, person):
+    login(people["users"]["secretary"]).post(reverse("people:member_reveal", args=[person.pk]))
+    people["users"]["secretary"].delete()
+    response = login(people["users"]["principal"]).get(reverse("audit_log"))
+    assert response.status_code == 200 and "隐私测试" in response.content.decode()
