@@ -7,6 +7,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from .attendance import router as attendance_router
 from .auth import AUTH
+from .certificates import router as certificates_router
 from .people import router as people_router
 from .school import router as school_router
 from .teaching import me_router as teaching_me_router
@@ -26,6 +27,7 @@ api.add_router("/", attendance_router)
 api.add_router("/", school_router)
 api.add_router("/", teaching_router)
 api.add_router("/", teaching_me_router)
+api.add_router("/", certificates_router)
 
 
 @api.exception_handler(Http404)
