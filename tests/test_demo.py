@@ -169,3 +169,106 @@ def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_booking
     first = fingerprint()
     seed()
     assert fingerprint() == first
+
+
+# --- Attendance history (dangxiao.attendance.demo) -------------------------------------------------
+
+
+def attendance_fingerprint() -> dict:
+    """What a second run must reproduce: the counts, and every mark, leave and visit by natural keys."""
+    from dangxiao.attendance.models import Attendance, HomeDeliveryPair, HomeVisit, LeaveRequest, StudyHourEntry, VolunteerTime
+
+    models = (Attendance, StudyHourEntry, LeaveRequest, HomeDeliveryPair, HomeVisit, VolunteerTime)
+    return {
+        "counts": [m.objects.count() for m in models],
+        "marks": sorted(Attendance.objects.values_list("session__title", "session__starts_at", "member__phone", "status", "method")),
+        "leave": sorted(LeaveRequest.objects.values_list("session__title", "member__phone", "status", "reason")),
+        "visits": sorted(
+            HomeVisit.objects.values_list("pair__elder__phone", "pair__helper__phone", "visited_on", "minutes", "elder_confirmed")
+        ),
+        "hours": sorted(StudyHourEntry.objects.values_list("member__phone", "date", "hours", "source")),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_in_step_the_same_every_run():
+    from datetime import datetime
+
+    from django.db.models import Sum
+
+    from dangxiao.attendance.models import Attendance, HomeDeliveryPair, HomeVisit, LeaveRequest, StudyHourEntry, VolunteerTime
+
+    seed()
+    demo_day = datetime.combine(DEMO_DAY, time(0), SHANGHAI)
+
+    # Trained 人次 (§2.2, §5): attended rows, 9500+; a realistic roll, and nothing marked on or after the demo day.
+    assert Attendance.objects.filter(status__in=Attendance.ATTENDED).count() >= 9500
+    assert not Attendance.objects.filter(session__starts_at__gte=demo_day).exists()
+    roll = Attendance.objects.exclude(session__cohort__mode=Cohort.Mode.HOME_DELIVERY)
+    statuses = dict(roll.values_list("status").annotate(n=Count("id")))
+    assert set(statuses) == set(Attendance.Status.values)
+    assert 0.85 <= sum(statuses[s] for s in Attendance.ATTENDED) / sum(statuses.values()) <= 0.92
+    assert {"qr", "kiosk", "manual"} <= set(roll.values_list("method", flat=True).distinct())
+    assert not roll.filter(method__in=["qr", "kiosk"], checked_in_at__isnull=True).exists()
+    assert not roll.filter(member__is_elderly_infirm=True, method="qr").exists()  # the elderly use their card
+
+    # The ledger is in step with the roll: each session credit is an attended mark, at the session's hours × the status factor.
+    attended = Attendance.objects.filter(session=OuterRef("session"), member=OuterRef("member"), status__in=Attendance.ATTENDED)
+    session_credits = StudyHourEntry.objects.filter(source="session")
+    assert not session_credits.filter(~Exists(attended)).exists()
+    assert not session_credits.filter(session__isnull=True).exists()
+    credited = StudyHourEntry.objects.filter(session=OuterRef("session"), member=OuterRef("member"))
+    assert not Attendance.objects.filter(status__in=Attendance.ATTENDED).filter(~Exists(credited)).exists()
+    assert not session_credits.filter(Exists(attended.filter(status__in=["present", "late"]))).exclude(hours=F("session__hours")).exists()
+    for entry in session_credits.filter(Exists(attended.filter(status="left_early"))).select_related("session")[:50]:
+        assert entry.hours == (entry.session.hours / 2).quantize(entry.hours)
+
+    # Excused means leave approved before the session; pending requests wait for sessions to come, one of them the demo member's.
+    excused = Attendance.objects.filter(status="excused")
+    approved = LeaveRequest.objects.filter(status="approved")
+    assert excused.count() == approved.count() > 0
+    assert not approved.filter(created_at__gte=F("session__starts_at")).exists()
+    assert not approved.filter(decided_at__gte=F("session__starts_at")).exists()
+    pending = LeaveRequest.objects.filter(status="pending")
+    assert pending.count() >= 5 and not pending.filter(session__starts_at__lt=demo_day).exists()
+    assert pending.filter(member__phone="13900000003").exists()
+
+    # 送学上门: every elder has a young helper; confirmed visits credit the elder the session's hours and the helper
+    # the minutes, under the visit's reference; unconfirmed ones credit nothing yet.
+    home = Cohort.objects.get(mode=Cohort.Mode.HOME_DELIVERY)
+    assert HomeDeliveryPair.objects.filter(cohort=home).count() == home.enrollments.filter(status="enrolled").count()
+    for birth, elderly in HomeDeliveryPair.objects.values_list("helper__birth_date", "helper__is_elderly_infirm"):
+        assert not elderly and birth > date(DEMO_DAY.year - 46, DEMO_DAY.month, DEMO_DAY.day)
+    visits = HomeVisit.objects.select_related("pair", "session")
+    confirmed = [v for v in visits if v.elder_confirmed]
+    assert len(confirmed) >= 100 and len(confirmed) < visits.count()
+    credits = {e.reference: e for e in StudyHourEntry.objects.filter(source="home_delivery")}
+    minutes = dict(VolunteerTime.objects.values_list("reference", "minutes"))
+    for visit in visits:
+        ref = f"visit:{visit.pk}"
+        assert visit.visited_on < DEMO_DAY and visit.session.cohort_id == home.pk
+        if visit.elder_confirmed:
+            entry = credits.pop(ref)
+            assert (entry.member_id, entry.session_id, entry.hours) == (visit.pair.elder_id, visit.session_id, visit.session.hours)
+            assert minutes.pop(ref) == visit.minutes and visit.confirmation
+        else:
+            assert ref not in credits and ref not in minutes
+    assert credits == {} and minutes == {}
+    helpers = VolunteerTime.objects.values("member").distinct().count()
+    assert helpers >= 60 and VolunteerTime.objects.filter(member__phone="13900000004").exists()
+
+    # The demo member completes the year's 32 hours; the secretary's branch has members falling behind.
+    mine = StudyHourEntry.objects.filter(member__phone="13900000003", date__year=2026).aggregate(h=Sum("hours"))["h"]
+    assert 32 <= mine <= 56
+    branch = Member.objects.get(phone="13900000002").organization
+    behind = 0
+    for member in branch.members.filter(is_elderly_infirm=False):
+        marks = list(member.attendances.values_list("status", flat=True))
+        if len(marks) >= 3 and sum(s in Attendance.ATTENDED for s in marks) / len(marks) < 0.8:
+            behind += 1
+    assert behind >= 2
+
+    # A second run wipes and builds the very same history.
+    first = attendance_fingerprint()
+    seed()
+    assert attendance_fingerprint() == first

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from dangxiao.attendance.demo import build_attendance
 from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Organization
 from dangxiao.school.demo import build_school
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         build_people(self.stdout)
         build_teaching(build_school(self.stdout), self.stdout)
+        build_attendance(self.stdout)  # the roll before the demo day; online progress is the online app's (after this)
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
 
