@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""学时 and attendance-analysis pages, included at the site root without a namespace (names start with ledger_)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import ledger_views
+
+urlpatterns = [
+    path("me/hours/", ledger_views.my_hours, name="ledger_my_hours"),
+    path("study-hours/", ledger_views.compliance, name="ledger_compliance"),
+    path("study-hours/rules/", ledger_views.rules, name="ledger_rules"),
+    path("attendance/analysis/", ledger_views.analysis, name="ledger_analysis"),
+]
