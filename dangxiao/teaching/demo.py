@@ -583,6 +583,25 @@ class _Builder:
                     venue=venue,
                     teachers=[teacher, None] if teacher else [None],
                 )
+            # 三会一课: a branch 党课 each quarter (the last one in November), half a day, given by a member.
+            for quarter, month in enumerate((3, 6, 9, 11), start=1):
+                month_days = list(
+                    days_from(
+                        date(2026, month, 1),
+                        date(2026, month + 1, 1) - timedelta(days=1),
+                        weekdays=(5, 6) if org.unit_type != "community" else range(6),
+                    )
+                )
+                month_days = [d for d in month_days if d.day < usual] + [d for d in month_days if d.day >= usual]
+                teacher = ours[(quarter * 7) % len(ours)] if ours else None
+                self.tt.place(
+                    cohort,
+                    slots(month_days, "09:00-12:30", "14:30-18:00"),
+                    title=f"第{quarter}季度支部党课",
+                    course=course,
+                    venue=venue,
+                    teachers=[teacher, None] if teacher else [None],
+                )
 
     def save(self) -> None:
         Enrollment.objects.bulk_create(self.tt.enrollments, batch_size=1000)
