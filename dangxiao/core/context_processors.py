@@ -5,34 +5,55 @@ from . import access
 
 
 def navigation(request):
-    """The navigation a role may use; nothing it may not."""
+    """The navigation a role may use; nothing it may not. Items are (key, label, url, children)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": [], "scope": access.EMPTY}
     scope = access.scope_for(user)
-    nav = [("home", _("首页"), reverse("home"))]
+    nav = [("home", _("首页"), reverse("home"), None)]
     if scope.can_view_roster:
-        nav += [
+        people = [
             ("members", _("党员名单"), reverse("people:member_list")),
             ("organizations", _("组织架构"), reverse("people:organization_list")),
         ]
-    if scope.can_import_roster:
-        nav.append(("import", _("名单导入"), reverse("people:member_import")))
+        if scope.can_import_roster:
+            people.append(("import", _("名单导入"), reverse("people:member_import")))
+        nav.append(("people", _("组织与党员"), None, people))
     if scope.is_staff:
-        nav += [
-            ("school", _("党校"), reverse("school:overview")),
-            ("cohorts", _("班次"), reverse("teaching:cohort_list")),
-            ("courses", _("课程"), reverse("teaching:course_list")),
-            ("calendar", _("日历"), reverse("teaching:calendar")),
-            ("surveys", _("需求调研"), reverse("teaching:survey_list")),
-        ]
+        nav.append(
+            (
+                "teaching",
+                _("教学"),
+                None,
+                [
+                    ("school", _("党校"), reverse("school:overview")),
+                    ("cohorts", _("班次"), reverse("teaching:cohort_list")),
+                    ("courses", _("课程"), reverse("teaching:course_list")),
+                    ("calendar", _("日历"), reverse("teaching:calendar")),
+                    ("surveys", _("需求调研"), reverse("teaching:survey_list")),
+                ],
+            )
+        )
+        nav.append(
+            (
+                "study",
+                _("考勤学时"),
+                None,
+                [
+                    ("ledger", _("学时达标"), reverse("ledger_compliance")),
+                    ("analysis", _("考勤分析"), reverse("ledger_analysis")),
+                ],
+            )
+        )
     if scope.member_id:
         nav += [
-            ("schedule", _("我的课表"), reverse("teaching:my_schedule")),
-            ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
+            ("schedule", _("我的课表"), reverse("teaching:my_schedule"), None),
+            ("online", _("网上学习"), reverse("online:my_lessons"), None),
+            ("hours", _("我的学时"), reverse("ledger_my_hours"), None),
+            ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id]), None),
         ]
     if scope.can_read_audit:
-        nav.append(("audit", _("审计日志"), reverse("audit_log")))
+        nav.append(("audit", _("审计日志"), reverse("audit_log"), None))
     if user.is_superuser:
-        nav.append(("admin", _("系统管理"), reverse("admin:index")))
+        nav.append(("admin", _("系统管理"), reverse("admin:index"), None))
     return {"nav": nav, "scope": scope}
