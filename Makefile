@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: install demo demo-reset test test-sqlite test-postgres bench lint format serve
 
@@ -43,8 +44,15 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -p no:cacheprovider -m "not sqlite_only"
 
+# Benchmarks are reports, not tests (README "Benchmarks"): the roster import on SQLite and on PostgreSQL,
+# then check-ins through gunicorn, driven by wrk, on both. Each writes its figures under var/bench/.
 bench: install
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(PY) bench/run.py
+	cp var/bench/roster_import.json var/bench/roster_import-sqlite.json
+	BENCH_DATABASE_URL=$(PG_BENCH_URL) $(PY) bench/run.py
+	cp var/bench/roster_import.json var/bench/roster_import-postgresql.json
+	PG_ADMIN_URL=$(PG_BENCH_URL) $(PY) bench/checkin.py
 
 lint: install
 	$(VENV)/bin/ruff check .
