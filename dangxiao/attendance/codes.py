@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,21 @@ def verify(session_id: int, *, token: str = "", digits: str = "", now: datetime,
             step_text, sig = token.split(".", 1)
             step = int(step_text)
         except ValueError:
-            raise CodeRejected("forged", "签到码无效，请扫描现场屏幕上的二维码") from None
+            raise CodeRejected("forged", _("签到码无效，请扫描现场屏幕上的二维码")) from None
         expected = _mac(session_id, step)[4:16].hex()
         if not hmac.compare_digest(expected, sig):
-            raise CodeRejected("forged", "签到码无效，请扫描现场屏幕上的二维码")
+            raise CodeRejected("forged", _("签到码无效，请扫描现场屏幕上的二维码"))
         if step not in steps:
             if step > steps[0]:
-                raise CodeRejected("forged", "签到码无效，请扫描现场屏幕上的二维码")
-            raise CodeRejected("expired", f"二维码已过期（每{step_seconds}秒更新一次，截图或转发的二维码无效），请扫描屏幕上最新的二维码")
+                raise CodeRejected("forged", _("签到码无效，请扫描现场屏幕上的二维码"))
+            raise CodeRejected(
+                "expired",
+                _("二维码已过期（每%(seconds)s秒更新一次，截图或转发的二维码无效），请扫描屏幕上最新的二维码") % {"seconds": step_seconds},
+            )
         return step
     digits = "".join(ch for ch in digits if ch.isdigit())
     if len(digits) != 6:
-        raise CodeRejected("forged", "请输入屏幕上显示的6位签到码")
+        raise CodeRejected("forged", _("请输入屏幕上显示的6位签到码"))
     for step in steps:
         mac = _mac(session_id, step)
         if hmac.compare_digest(f"{int.from_bytes(mac[:4], 'big') % 1_000_000:06d}", digits):
@@ -77,5 +81,5 @@ def verify(session_id: int, *, token: str = "", digits: str = "", now: datetime,
     for step in range(base - 1, base - 1 - max(1, 60 // step_seconds), -1):
         mac = _mac(session_id, step)
         if hmac.compare_digest(f"{int.from_bytes(mac[:4], 'big') % 1_000_000:06d}", digits):
-            raise CodeRejected("expired", "签到码已过期，请输入屏幕上最新的6位签到码")
-    raise CodeRejected("forged", "签到码不正确，请核对屏幕上的6位签到码")
+            raise CodeRejected("expired", _("签到码已过期，请输入屏幕上最新的6位签到码"))
+    raise CodeRejected("forged", _("签到码不正确，请核对屏幕上的6位签到码"))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.people.models import Member, User
 from dangxiao.teaching.models import Enrollment, Session
@@ -35,7 +36,12 @@ class CheckInRefused(Exception):
 
 def policy_for(school_id: int) -> AttendancePolicy:
     """The school's policy, or the defaults when none was saved."""
-    return AttendancePolicy.objects.filter(school_id=school_id).first() or AttendancePolicy(school_id=school_id)
+    # get(), not first(), here and in session_check_in: these lookups are unique, and the ORDER BY that
+    # first() adds costs more to build than the rest of the query (each check-in makes several).
+    try:
+        return AttendancePolicy.objects.get(school_id=school_id)
+    except AttendancePolicy.DoesNotExist:
+        return AttendancePolicy(school_id=school_id)
 
 
 def _local(dt: datetime) -> str:
@@ -44,13 +50,15 @@ def _local(dt: datetime) -> str:
 
 def check_window(session: Session, policy: AttendancePolicy, now: datetime) -> None:
     if session.status == Session.Status.CANCELLED:
-        raise CheckInRefused("cancelled", "该课次已取消")
+        raise CheckInRefused("cancelled", _("该课次已取消"))
     opens = session.starts_at - timedelta(minutes=policy.opens_minutes_before)
     closes = session.ends_at + timedelta(minutes=policy.closes_minutes_after_end)
     if now < opens:
-        raise CheckInRefused("too_early", f"签到尚未开始，{timezone.localtime(opens):%m月%d日 %H:%M} 起可以签到")
+        raise CheckInRefused(
+            "too_early", _("签到尚未开始，%(when)s 起可以签到") % {"when": timezone.localtime(opens).strftime(_("%m月%d日 %H:%M"))}
+        )
     if now > closes:
-        raise CheckInRefused("closed", f"签到已于 {_local(closes)} 结束")
+        raise CheckInRefused("closed", _("签到已于 %(when)s 结束") % {"when": _local(closes)})
 
 
 def _category(session: Session) -> str:
@@ -61,20 +69,22 @@ def _sync_credit(attendance: Attendance, session: Session, policy: AttendancePol
     """Credit (or withdraw) the session's study hours to match the attendance status."""
     factor = policy.credit_for(attendance.status)
     hours = (Decimal(session.hours) * factor).quantize(Decimal("0.1"))
+    entry = StudyHourEntry.objects.filter(member_id=attendance.member_id, session=session)
     if hours <= 0:
-        StudyHourEntry.objects.filter(member_id=attendance.member_id, session=session).delete()
+        entry.delete()
         return
-    StudyHourEntry.objects.update_or_create(
-        member_id=attendance.member_id,
-        session=session,
-        defaults={
-            "date": timezone.localtime(session.starts_at).date(),
-            "hours": hours,
-            "source": StudyHourEntry.Source.SESSION,
-            "category": _category(session),
-            "created_by": by,
-        },
-    )
+    values = {
+        "date": timezone.localtime(session.starts_at).date(),
+        "hours": hours,
+        "source": StudyHourEntry.Source.SESSION,
+        "category": _category(session),
+        "created_by": by,
+    }
+    # Every caller has just written the attendance row in the same transaction, which keeps any other
+    # writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
+    # spares update_or_create's locking read and two savepoints (a fifth of a check-in's time).
+    if not entry.update(**values):
+        StudyHourEntry.objects.create(member_id=attendance.member_id, session=session, **values)
 
 
 @dataclass
@@ -85,10 +95,10 @@ class CheckInResult:
     @property
     def message(self) -> str:
         if not self.created:
-            return f"您已于 {_local(self.attendance.checked_in_at or self.attendance.marked_at)} 签到，无需重复签到"
+            return _("您已于 %(when)s 签到，无需重复签到") % {"when": _local(self.attendance.checked_in_at or self.attendance.marked_at)}
         if self.attendance.status == Attendance.Status.LATE:
-            return "签到成功（迟到）"
-        return "签到成功"
+            return _("签到成功（迟到）")
+        return _("签到成功")
 
 
 def session_check_in(
@@ -127,16 +137,19 @@ def session_check_in(
             )
         except codes.CodeRejected as exc:
             raise CheckInRefused(exc.reason, str(exc)) from None
-    existing = Attendance.objects.filter(session=session, member=member).first()
+    try:
+        existing = Attendance.objects.get(session=session, member=member)
+    except Attendance.DoesNotExist:
+        existing = None
     if existing is not None and existing.status in Attendance.ATTENDED:
         return CheckInResult(existing, created=False)
     enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, member=member, status=Enrollment.Status.ENROLLED).exists()
     if not enrolled and not session.admits_walk_ins:
-        raise CheckInRefused("not_enrolled", "您没有报名这个班次，不能签到；如需参加请联系组织者")
+        raise CheckInRefused("not_enrolled", _("您没有报名这个班次，不能签到；如需参加请联系组织者"))
     if device_id and method == Attendance.Method.QR:
         since = now - timedelta(minutes=policy.device_lock_minutes)
         if Attendance.objects.filter(session=session, device_id=device_id, checked_in_at__gte=since).exclude(member=member).exists():
-            raise CheckInRefused("device", "这部手机刚为其他党员签过到，请每位党员用本人手机签到")
+            raise CheckInRefused("device", _("这部手机刚为其他党员签过到，请每位党员用本人手机签到"))
     status = Attendance.Status.LATE if now > session.starts_at + timedelta(minutes=policy.late_after_minutes) else Attendance.Status.PRESENT
     fields = {
         "status": status,
@@ -182,9 +195,9 @@ def member_from_card(text: str) -> int:
         member_id_text, mac = rest.split("-", 1)
         member_id = int(member_id_text)
     except ValueError:
-        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描") from None
+        raise CheckInRefused("bad_card", _("无法识别的党员卡，请重新扫描")) from None
     if prefix != "DX" or not hmac.compare_digest(mac, _card_mac(member_id)):
-        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描")
+        raise CheckInRefused("bad_card", _("无法识别的党员卡，请重新扫描"))
     return member_id
 
 
@@ -192,7 +205,7 @@ def kiosk_check_in(session: Session, card_text: str, *, by: User, ip: str | None
     member_id = member_from_card(card_text)
     member = Member.objects.filter(pk=member_id).first()
     if member is None:
-        raise CheckInRefused("bad_card", "无法识别的党员卡，请重新扫描")
+        raise CheckInRefused("bad_card", _("无法识别的党员卡，请重新扫描"))
     return session_check_in(session, member, now=now, method=Attendance.Method.KIOSK, ip=ip, by=by)
 
 
@@ -208,14 +221,14 @@ def roll_mark(session: Session, marks: dict[int, str], *, by: User, method: str 
     valid = set(Attendance.Status.values)
     bad = [s for s in marks.values() if s not in valid]
     if bad:
-        raise TeachingError(f"无效的考勤状态：{bad[0]}")
+        raise TeachingError(_("无效的考勤状态：%(status)s") % {"status": bad[0]})
     allowed = set(
         Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).values_list("member_id", flat=True)
     )
     existing = {a.member_id: a for a in Attendance.objects.filter(session=session)}
     outside = [m for m in marks if m not in allowed and m not in existing]
     if outside:
-        raise TeachingError("名单中有未报名本班次的党员")
+        raise TeachingError(_("名单中有未报名本班次的党员"))
     policy = policy_for(session.cohort.school_id)
     changed = 0
     for member_id, status in marks.items():
@@ -250,16 +263,16 @@ def leave_request(session: Session, member: Member, reason: str, *, now: datetim
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise TeachingError("请填写请假事由")
+        raise TeachingError(_("请填写请假事由"))
     if now >= session.starts_at:
-        raise TeachingError("课次已开始，不能再请假；如有特殊情况请联系支部书记")
+        raise TeachingError(_("课次已开始，不能再请假；如有特殊情况请联系支部书记"))
     if not Enrollment.objects.filter(cohort_id=session.cohort_id, member=member, status=Enrollment.Status.ENROLLED).exists():
-        raise TeachingError("您没有报名这个班次")
+        raise TeachingError(_("您没有报名这个班次"))
     try:
         with transaction.atomic():
             return LeaveRequest.objects.create(session=session, member=member, reason=reason[:300])
     except IntegrityError:
-        raise TeachingError("您已为这次课提交过请假申请") from None
+        raise TeachingError(_("您已为这次课提交过请假申请")) from None
 
 
 @transaction.atomic
@@ -267,7 +280,7 @@ def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = ""
     """Approve (the member is marked excused) or refuse a pending request."""
     leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
     if leave.status != LeaveRequest.Status.PENDING:
-        raise TeachingError("该请假申请已处理")
+        raise TeachingError(_("该请假申请已处理"))
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note.strip()[:200]
     leave.save()
@@ -304,7 +317,7 @@ def certificate_issue(member: Member, year: int, *, by: User | None = None) -> S
     """A 学时证明 for the year's hours so far, with a code anyone can check on the public page."""
     hours = StudyHourEntry.objects.filter(member=member, date__year=year).aggregate(h=Sum("hours"))["h"] or Decimal("0")
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    code = "".join(secrets.choice(alphabet) for _ in range(10))
+    code = "".join(secrets.choice(alphabet) for _i in range(10))
     return StudyHourCertificate.objects.create(member=member, year=year, hours=hours, code=code, issued_by=by)
 
 
@@ -315,13 +328,13 @@ def certificate_issue(member: Member, year: int, *, by: User | None = None) -> S
 def session_rate(session: Session, member: Member, score: int, comment: str = "") -> SessionRating:
     """Only a member who attended the session may rate its teacher, once."""
     if session.teacher_id is None:
-        raise TeachingError("该课次没有讲师，无法评价")
+        raise TeachingError(_("该课次没有讲师，无法评价"))
     if not 1 <= int(score) <= 5:
-        raise TeachingError("评分应为1到5分")
+        raise TeachingError(_("评分应为1到5分"))
     if not member_attended(member.pk, session.pk):
-        raise TeachingError("只有参加了该课次的党员才能评价")
+        raise TeachingError(_("只有参加了该课次的党员才能评价"))
     if SessionRating.objects.filter(session=session, member=member).exists():
-        raise TeachingError("您已评价过该课次")
+        raise TeachingError(_("您已评价过该课次"))
     return SessionRating.objects.create(
         session=session, teacher_id=session.teacher_id, member=member, score=int(score), comment=comment.strip()[:300]
     )

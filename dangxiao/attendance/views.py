@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -41,7 +42,11 @@ def _member(request):
 def display(request, pk: int):
     """Full-screen page for the venue's screen: the rotating QR, the typed code, the count rising."""
     session = access.get_session_for_marking_or_404(request.user, pk)
-    return render(request, "attendance/display.html", {"session": session, "enrolled": Enrollment.objects.filter(cohort_id=session.cohort_id, status="enrolled").count()})
+    return render(
+        request,
+        "attendance/display.html",
+        {"session": session, "enrolled": Enrollment.objects.filter(cohort_id=session.cohort_id, status="enrolled").count()},
+    )
 
 
 @login_required
@@ -81,12 +86,20 @@ def _check_in_response(request, pk: int, *, token: str = "", digits: str = "", c
     context = {"session": session, "active": "schedule"}
     status = 200
     if session is None:
-        context["error"] = "签到码无效，请扫描现场屏幕上的二维码"
+        context["error"] = _("签到码无效，请扫描现场屏幕上的二维码")
         status = 404
     else:
         try:
             result = services.session_check_in(
-                session, member, now=now, token=token, digits=digits, device_id=device, ip=client_ip(request), by=request.user, code_time=code_time
+                session,
+                member,
+                now=now,
+                token=token,
+                digits=digits,
+                device_id=device,
+                ip=client_ip(request),
+                by=request.user,
+                code_time=code_time,
             )
         except services.CheckInRefused as exc:
             context.update(error=str(exc), reason=exc.reason)
@@ -103,12 +116,17 @@ def typed_check_in(request):
     """The fallback: pick the session happening now and type the 6 digits on the screen."""
     member = _member(request)
     now = timezone.now()
-    around = Session.objects.filter(
-        cohort__enrollments__member=member,
-        cohort__enrollments__status="enrolled",
-        starts_at__lte=now + timedelta(hours=1),
-        ends_at__gte=now - timedelta(minutes=30),
-    ).exclude(status="cancelled").select_related("venue", "cohort").order_by("starts_at")
+    around = (
+        Session.objects.filter(
+            cohort__enrollments__member=member,
+            cohort__enrollments__status="enrolled",
+            starts_at__lte=now + timedelta(hours=1),
+            ends_at__gte=now - timedelta(minutes=30),
+        )
+        .exclude(status="cancelled")
+        .select_related("venue", "cohort")
+        .order_by("starts_at")
+    )
     if request.method == "POST":
         try:
             pk = int(request.POST.get("session") or 0)
@@ -180,11 +198,13 @@ def roll(request, pk: int):
                     if key.startswith("status_") and value:
                         marks[int(key.removeprefix("status_"))] = value
                 current = {a.member_id: a.status for a in Attendance.objects.filter(session=session)}
-                n = services.roll_mark(session, {m: s for m, s in marks.items() if current.get(m) != s}, by=request.user, ip=client_ip(request))
+                n = services.roll_mark(
+                    session, {m: s for m, s in marks.items() if current.get(m) != s}, by=request.user, ip=client_ip(request)
+                )
         except (TeachingError, ValueError) as exc:
-            messages.error(request, str(exc) if isinstance(exc, TeachingError) else "提交的数据有误")
+            messages.error(request, str(exc) if isinstance(exc, TeachingError) else _("提交的数据有误"))
         else:
-            messages.success(request, f"已更新 {n} 人的考勤。")
+            messages.success(request, _("已更新 %(count)s 人的考勤。") % {"count": n})
         return redirect("attendance:roll", session.pk)
     rows = selectors.session_roll(session)
     counts = {s: 0 for s in Attendance.Status.values}
@@ -217,7 +237,7 @@ def leave_decide(request, pk: int):
     except TeachingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已处理{leave.member.name}的请假。")
+        messages.success(request, _("已处理%(name)s的请假。") % {"name": leave.member.name})
     return redirect("attendance:roll", leave.session_id)
 
 
@@ -234,9 +254,14 @@ def leave_ask(request, pk: int):
         except TeachingError as exc:
             error = str(exc)
         else:
-            messages.success(request, "请假申请已提交，等待支部书记审批。")
+            messages.success(request, _("请假申请已提交，等待支部书记审批。"))
             return redirect("teaching:my_schedule")
-    return render(request, "attendance/leave_ask.html", {"active": "schedule", "session": session, "existing": existing, "error": error}, status=422 if error else 200)
+    return render(
+        request,
+        "attendance/leave_ask.html",
+        {"active": "schedule", "session": session, "existing": existing, "error": error},
+        status=422 if error else 200,
+    )
 
 
 @login_required
@@ -249,9 +274,10 @@ def session_rate(request, pk: int):
         try:
             services.session_rate(session, member, int(request.POST.get("score") or 0), request.POST.get("comment", ""))
         except (TeachingError, ValueError) as exc:
-            error = str(exc) if isinstance(exc, TeachingError) else "请选择1到5分"
+            error = str(exc) if isinstance(exc, TeachingError) else _("请选择1到5分")
         else:
-            messages.success(request, "感谢您的评价！")
+            messages.success(request, _("感谢您的评价！"))
             return redirect("teaching:my_schedule")
-    return render(request, "attendance/session_rate.html", {"active": "schedule", "session": session, "error": error}, status=422 if error else 200)
-
+    return render(
+        request, "attendance/session_rate.html", {"active": "schedule", "session": session, "error": error}, status=422 if error else 200
+    )

@@ -1,6 +1,7 @@
 """Write paths of the school."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.people.models import User
 
@@ -14,7 +15,7 @@ class SchoolError(Exception):
 def plan_approve(plan: TrainingPlan, by: User) -> TrainingPlan:
     """The board approves the year's training plan; approving twice is refused."""
     if plan.status == TrainingPlan.Status.APPROVED:
-        raise SchoolError("该计划已批准")
+        raise SchoolError(_("该计划已批准"))
     plan.status = TrainingPlan.Status.APPROVED
     plan.approved_by = by
     plan.approved_at = timezone.now()

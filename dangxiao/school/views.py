@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -20,7 +21,7 @@ from .models import Venue
 def _school(request):
     school = selectors.user_school(request.user)
     if school is None:
-        raise Http404("尚未设立党校")
+        raise Http404(_("尚未设立党校"))
     return school
 
 
@@ -68,7 +69,7 @@ def plan_approve(request, pk: int):
     except services.SchoolError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{plan.title}已批准。")
+        messages.success(request, _("%(title)s已批准。") % {"title": plan.title})
     return redirect("school:overview")
 
 
@@ -83,7 +84,7 @@ def network(request):
     tree = {"name": school.brand or school.name, "children": []}
     for tier, label in Venue.Tier.choices:
         children = [{"name": r.venue.name, "value": r.sessions, "idle": len(r.idle_months)} for r in rows if r.venue.tier == tier]
-        tree["children"].append({"name": f"{label}（{len(children)}）", "children": children})
+        tree["children"].append({"name": _("%(label)s（%(count)s）") % {"label": label, "count": len(children)}, "children": children})
     return render(
         request,
         "school/network.html",

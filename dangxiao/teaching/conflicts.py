@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Cohort, Enrollment, Session
 
@@ -57,16 +58,32 @@ def session_conflicts(
         for other in overlapping.filter(q).order_by("starts_at")[:10]:
             if venue is not None and other.venue_id == venue.pk:
                 conflicts.append(
-                    Conflict("venue", f"教学点“{venue.name}”在 {_when(other)} 已安排“{other.cohort.name}”的“{other.title}”", other.pk)
+                    Conflict(
+                        "venue",
+                        _("教学点“%(venue)s”在 %(when)s 已安排“%(cohort)s”的“%(title)s”")
+                        % {"venue": venue.name, "when": _when(other), "cohort": other.cohort.name, "title": other.title},
+                        other.pk,
+                    )
                 )
             if teacher is not None and other.teacher_id == teacher.pk:
                 conflicts.append(
-                    Conflict("teacher", f"讲师{teacher.name}在 {_when(other)} 已安排“{other.cohort.name}”的“{other.title}”", other.pk)
+                    Conflict(
+                        "teacher",
+                        _("讲师%(teacher)s在 %(when)s 已安排“%(cohort)s”的“%(title)s”")
+                        % {"teacher": teacher.name, "when": _when(other), "cohort": other.cohort.name, "title": other.title},
+                        other.pk,
+                    )
                 )
     if enrolled is None:
         enrolled = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ENROLLED).count()
     if venue is not None and enrolled > venue.capacity:
-        conflicts.append(Conflict("capacity", f"教学点“{venue.name}”只能容纳{venue.capacity}人，本班次已报名{enrolled}人"))
+        conflicts.append(
+            Conflict(
+                "capacity",
+                _("教学点“%(venue)s”只能容纳%(capacity)s人，本班次已报名%(enrolled)s人")
+                % {"venue": venue.name, "capacity": venue.capacity, "enrolled": enrolled},
+            )
+        )
     members = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.ENROLLED).values("member_id")
     clash = (
         overlapping.exclude(cohort=cohort)
@@ -77,7 +94,14 @@ def session_conflicts(
     other = Session.objects.filter(pk__in=clash).select_related("cohort").order_by("starts_at").first()
     if other is not None:
         shared = Enrollment.objects.filter(cohort=other.cohort, status=Enrollment.Status.ENROLLED, member_id__in=members).count()
-        conflicts.append(Conflict("member", f"有{shared}名学员在 {_when(other)} 已报名“{other.cohort.name}”的“{other.title}”", other.pk))
+        conflicts.append(
+            Conflict(
+                "member",
+                _("有%(count)s名学员在 %(when)s 已报名“%(cohort)s”的“%(title)s”")
+                % {"count": shared, "when": _when(other), "cohort": other.cohort.name, "title": other.title},
+                other.pk,
+            )
+        )
     return conflicts
 
 
@@ -106,7 +130,11 @@ def member_clash(member_id: int, cohort: Cohort) -> Session | None:
 
 
 def describe_clash(session: Session) -> str:
-    return f"与已报名的“{session.cohort.name}”在 {_when(session)} 的“{session.title}”时间冲突"
+    return _("与已报名的“%(cohort)s”在 %(when)s 的“%(title)s”时间冲突") % {
+        "cohort": session.cohort.name,
+        "when": _when(session),
+        "title": session.title,
+    }
 
 
 def members_with_clashes(cohort: Cohort, member_ids: list[int]) -> dict[int, Session]:

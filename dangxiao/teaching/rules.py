@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.people.models import Member
 from dangxiao.people.selectors import AGE_BAND_BY_KEY, FLAGS, age_band_q
@@ -76,11 +77,11 @@ class TargetRule:
     def describe(self) -> str:
         parts = [str(FLAGS[f]) for f in self.flags]
         if self.positions:
-            parts.append("、".join(str(POSITION_LABELS[p]) for p in self.positions))
+            parts.append(_("、").join(str(POSITION_LABELS[p]) for p in self.positions))
         if self.statuses:
-            parts.append("、".join(str(STATUS_LABELS[s]) for s in self.statuses))
+            parts.append(_("、").join(str(STATUS_LABELS[s]) for s in self.statuses))
         if self.age_bands:
-            parts.append("、".join(str(AGE_BAND_BY_KEY[a].label) for a in self.age_bands))
+            parts.append(_("、").join(str(AGE_BAND_BY_KEY[a].label) for a in self.age_bands))
         if self.industries:
-            parts.append("行业：" + "、".join(self.industries))
-        return "；".join(parts) or "主办组织全体党员"
+            parts.append(_("行业：%(industries)s") % {"industries": _("、").join(self.industries)})
+        return _("；").join(parts) or _("主办组织全体党员")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.people.models import Member, User
 
@@ -45,12 +46,12 @@ def cohort_enroll(cohort: Cohort, member: Member, *, source: str = Enrollment.So
     cohort = _locked(cohort)
     existing = Enrollment.objects.filter(cohort=cohort, member=member).first()
     if existing and existing.status != Enrollment.Status.REMOVED:
-        raise TeachingError("已在本班次中" if existing.status == Enrollment.Status.ENROLLED else "已在候补名单中")
+        raise TeachingError(_("已在本班次中") if existing.status == Enrollment.Status.ENROLLED else _("已在候补名单中"))
     if source == Enrollment.Source.SELF:
         if not cohort.self_enrol_open:
-            raise TeachingError("本班次未开放自主报名")
+            raise TeachingError(_("本班次未开放自主报名"))
         if not cohort_eligible_members(cohort).filter(pk=member.pk).exists():
-            raise TeachingError("您不在本班次的培训对象范围内")
+            raise TeachingError(_("您不在本班次的培训对象范围内"))
     clash = member_clash(member.pk, cohort)
     if clash is not None:
         raise TeachingError(f"{member.name}：{describe_clash(clash)}")
@@ -69,7 +70,7 @@ def cohort_unenroll(cohort: Cohort, member: Member) -> Enrollment | None:
     cohort = _locked(cohort)
     enrollment = Enrollment.objects.filter(cohort=cohort, member=member).exclude(status=Enrollment.Status.REMOVED).first()
     if enrollment is None:
-        raise TeachingError("该党员不在本班次中")
+        raise TeachingError(_("该党员不在本班次中"))
     freed = enrollment.status == Enrollment.Status.ENROLLED
     enrollment.status = Enrollment.Status.REMOVED
     enrollment.save(update_fields=["status", "updated_at"])
@@ -136,17 +137,17 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
     weekdays = sorted({int(d) for d in fields.pop("weekdays")})
     skip = {d if isinstance(d, date) else date.fromisoformat(d) for d in fields.pop("skip_dates", [])}
     if not weekdays or any(d < 0 or d > 6 for d in weekdays):
-        raise TeachingError("请选择每周上课的日子")
+        raise TeachingError(_("请选择每周上课的日子"))
     if fields["ends_on"] < fields["starts_on"]:
-        raise TeachingError("截止日期不能早于起始日期")
+        raise TeachingError(_("截止日期不能早于起始日期"))
     if fields["end_time"] <= fields["start_time"]:
-        raise TeachingError("结束时间须晚于开始时间")
+        raise TeachingError(_("结束时间须晚于开始时间"))
     _check_bookable(cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=fields["starts_on"])
     days = rule_dates(weekdays, fields["starts_on"], fields["ends_on"], skip)
     if not days:
-        raise TeachingError("该规则在日期范围内没有生成任何课次")
+        raise TeachingError(_("该规则在日期范围内没有生成任何课次"))
     if len(days) > 400:
-        raise TeachingError("一条规则最多生成400个课次，请缩短日期范围")
+        raise TeachingError(_("一条规则最多生成400个课次，请缩短日期范围"))
     rule = ScheduleRule.objects.create(cohort=cohort, weekdays=weekdays, skip_dates=sorted(d.isoformat() for d in skip), **fields)
     enrolled = _enrolled_count(cohort)
     title = rule.title or (rule.course.title if rule.course else cohort.name)
@@ -178,13 +179,15 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
 def _check_bookable(cohort: Cohort, venue, teacher, course, *, day: date) -> None:
     """Venue, teacher and course must belong to the cohort's school; a venue must be in use and a
     teacher's appointment current on the day."""
-    for thing, label in ((venue, "教学点"), (teacher, "讲师"), (course, "课程")):
+    for thing, label in ((venue, _("教学点")), (teacher, _("讲师")), (course, _("课程"))):
         if thing is not None and thing.school_id != cohort.school_id:
-            raise TeachingError(f"{label}“{thing}”不属于本班次所在的党校")
+            raise TeachingError(_("%(label)s“%(thing)s”不属于本班次所在的党校") % {"label": label, "thing": thing})
     if venue is not None and not venue.is_active:
-        raise TeachingError(f"教学点“{venue.name}”已停用")
+        raise TeachingError(_("教学点“%(venue)s”已停用") % {"venue": venue.name})
     if teacher is not None and teacher.appointed_until is not None and teacher.appointed_until < day:
-        raise TeachingError(f"讲师{teacher.name}的聘期已于{teacher.appointed_until:%Y-%m-%d}结束，请先续聘")
+        raise TeachingError(
+            _("讲师%(teacher)s的聘期已于%(date)s结束，请先续聘") % {"teacher": teacher.name, "date": f"{teacher.appointed_until:%Y-%m-%d}"}
+        )
 
 
 def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User, reason: str) -> None:
@@ -203,7 +206,7 @@ def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User
 def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> Session:
     """A one-off session. Raises ConflictError naming each clash, unless a written reason is given."""
     if fields["ends_at"] <= fields["starts_at"]:
-        raise TeachingError("结束时间须晚于开始时间")
+        raise TeachingError(_("结束时间须晚于开始时间"))
     _check_bookable(
         cohort, fields.get("venue"), fields.get("teacher"), fields.get("course"), day=timezone.localtime(fields["starts_at"]).date()
     )

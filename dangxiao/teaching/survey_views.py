@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangxiao.core import access
 from dangxiao.school.models import Topic
@@ -17,17 +18,17 @@ from .models import Cohort, NeedsSurvey
 
 
 class SurveyForm(forms.Form):
-    title = forms.CharField(label="调研名称", max_length=120, widget=forms.TextInput(attrs={"class": "form-control"}))
-    organization = forms.TypedChoiceField(label="调研范围", coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
-    topics = forms.ModelMultipleChoiceField(label="可选专题", queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple)
-    opens_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}))
-    closes_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}))
-    description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
+    title = forms.CharField(label=_("调研名称"), max_length=120, widget=forms.TextInput(attrs={"class": "form-control"}))
+    organization = forms.TypedChoiceField(label=_("调研范围"), coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
+    topics = forms.ModelMultipleChoiceField(label=_("可选专题"), queryset=Topic.objects.none(), widget=forms.CheckboxSelectMultiple)
+    opens_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}))
+    closes_on = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"class": "form-control", "type": "date"}))
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}))
 
     def clean(self):
         data = super().clean()
         if data.get("opens_on") and data.get("closes_on") and data["closes_on"] < data["opens_on"]:
-            self.add_error("closes_on", "截止日期不能早于开始日期")
+            self.add_error("closes_on", _("截止日期不能早于开始日期"))
         return data
 
 
@@ -35,7 +36,7 @@ def _managed_survey(request, pk: int) -> NeedsSurvey:
     try:
         return surveys.surveys_managed(request.user).get(pk=pk)
     except (NeedsSurvey.DoesNotExist, ValueError):
-        raise Http404("调研不存在或不在您的管理范围内") from None
+        raise Http404(_("调研不存在或不在您的管理范围内")) from None
 
 
 @login_required
@@ -60,7 +61,7 @@ def survey_list(request):
             created_by=request.user,
         )
         survey.topics.set(data["topics"])
-        messages.success(request, "调研已发布，范围内的党员可在手机上填写。")
+        messages.success(request, _("调研已发布，范围内的党员可在手机上填写。"))
         return redirect("teaching:survey_results", survey.pk)
     return render(
         request,
@@ -89,7 +90,7 @@ def survey_answer(request, pk: int):
     today = timezone.localdate()
     survey = surveys.open_surveys_for(member, today).filter(pk=pk).first()
     if survey is None:
-        raise Http404("调研不存在或已结束")
+        raise Http404(_("调研不存在或已结束"))
     existing = survey.responses.filter(member=member).prefetch_related("topics").first()
     error = None
     if request.method == "POST":
@@ -106,7 +107,7 @@ def survey_answer(request, pk: int):
         except surveys.SurveyError as exc:
             error = str(exc)
         else:
-            messages.success(request, "感谢参与！您的意见会用于安排课程。")
+            messages.success(request, _("感谢参与！您的意见会用于安排课程。"))
             return redirect("teaching:my_schedule")
     chosen = {t.pk for t in existing.topics.all()} if existing else set()
     return render(

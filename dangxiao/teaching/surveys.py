@@ -5,6 +5,7 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.people.models import Member, Organization, User, age_on
@@ -31,15 +32,15 @@ def survey_answer(
 ) -> SurveyResponse:
     """Record (or replace) a member's answer. Refused when closed, out of scope or empty."""
     if not (survey.opens_on <= today <= survey.closes_on):
-        raise SurveyError("调研不在开放时间内")
+        raise SurveyError(_("调研不在开放时间内"))
     if not open_surveys_for(member, today).filter(pk=survey.pk).exists():
-        raise SurveyError("您不在本次调研范围内")
+        raise SurveyError(_("您不在本次调研范围内"))
     topics = list(survey.topics.filter(pk__in=topic_ids))
     if not topics:
-        raise SurveyError("请至少选择一个想学的专题")
+        raise SurveyError(_("请至少选择一个想学的专题"))
     times = [t for t in times if t in NeedsSurvey.TIME_OPTIONS]
     modes = [m for m in modes if m in Cohort.Mode.values]
-    response, _ = SurveyResponse.objects.update_or_create(
+    response, _created = SurveyResponse.objects.update_or_create(
         survey=survey, member=member, defaults={"preferred_times": times, "preferred_modes": modes, "suggestion": suggestion.strip()[:500]}
     )
     response.topics.set(topics)
@@ -78,7 +79,9 @@ def survey_results(survey: NeedsSurvey, today: date) -> SurveyResults:
         table: dict = {}
         for group, topic_id, c in through.values_list(key, "topic_id").annotate(c=Count("id")).values_list(key, "topic_id", "c"):
             table.setdefault(group, {})[topic_names.get(topic_id, "")] = c
-        by_group[dimension] = [(str(labels.get(g, g or "未填")), counts) for g, counts in sorted(table.items(), key=lambda kv: str(kv[0]))]
+        by_group[dimension] = [
+            (str(labels.get(g, g or _("未填"))), counts) for g, counts in sorted(table.items(), key=lambda kv: str(kv[0]))
+        ]
 
     step = Organization.steplen
     children = {
@@ -93,14 +96,14 @@ def survey_results(survey: NeedsSurvey, today: date) -> SurveyResults:
         label = children.get(path[: len(survey.organization.path) + step], survey.organization.name)
         row = org_table.setdefault(label, {})
         row[topic_names.get(topic_id, "")] = row.get(topic_names.get(topic_id, ""), 0) + c
-    by_group["组织"] = sorted(org_table.items())
+    by_group[_("组织")] = sorted(org_table.items())
     table: dict = {}
     for birth, topic_id in through.values_list("surveyresponse__member__birth_date", "topic_id"):
         band = _band_index(age_on(birth, today))
         row = table.setdefault(band, {})
         row[topic_names.get(topic_id, "")] = row.get(topic_names.get(topic_id, ""), 0) + 1
-    by_group["年龄段"] = [(str(AGE_BANDS[b].label) if b >= 0 else "未填", counts) for b, counts in sorted(table.items())]
-    grouped("行业", "surveyresponse__member__industry", {})
+    by_group[_("年龄段")] = [(str(AGE_BANDS[b].label) if b >= 0 else _("未填"), counts) for b, counts in sorted(table.items())]
+    grouped(_("行业"), "surveyresponse__member__industry", {})
     flag_rows = []
     for flag, label in FLAGS.items():
         counts = dict(
@@ -110,7 +113,7 @@ def survey_results(survey: NeedsSurvey, today: date) -> SurveyResults:
             .values_list("topic_id", "c")
         )
         flag_rows.append((str(label), {topic_names.get(t, ""): c for t, c in counts.items()}))
-    by_group["标记"] = flag_rows
+    by_group[_("标记")] = flag_rows
     planned = set(
         Course.objects.filter(school=survey.school, plan__year=survey.opens_on.year, topic__isnull=False).values_list(
             "topic__name", flat=True

@@ -3,6 +3,7 @@
 import calendar as pycal
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,7 +11,8 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -22,6 +24,12 @@ from . import ical, selectors, services
 from .forms import CohortForm, ScheduleRuleForm, SessionForm
 from .models import CalendarFeed, Cohort, Course, Enrollment
 from .rules import TargetRule
+
+
+def _stored_description(rule: TargetRule) -> str:
+    """The stored description is data (printed on Chinese documents), whatever language the organiser reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return rule.describe()
 
 
 def _require_staff(request):
@@ -47,7 +55,7 @@ def cohort_create(request):
     orgs = access.filter_organizations(request.user).filter(access.staff_q(access.scope_for(request.user), "path") or Q()).order_by("path")
     school = user_school(request.user)
     if school is None:
-        raise Http404("尚未设立党校")
+        raise Http404(_("尚未设立党校"))
     courses = access.filter_school_objects(request.user, "teaching.Course").filter(school=school)
     form = CohortForm(request.POST or None, organizations=orgs, courses=courses)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +68,7 @@ def cohort_create(request):
             name=data["name"],
             mode=data["mode"],
             target_rule=rule.to_json(),
-            target_description=rule.describe(),
+            target_description=_stored_description(rule),
             seat_limit=data["seat_limit"],
             auto_enrol=data["auto_enrol"],
             self_enrol_open=data["self_enrol_open"],
@@ -70,9 +78,13 @@ def cohort_create(request):
         cohort.courses.set(data["courses"])
         if cohort.auto_enrol:
             result = services.cohort_enroll_by_rule(cohort)
-            messages.success(request, f"班次已创建，按规则报名{result.enrolled}人，候补{result.waitlisted}人。")
+            messages.success(
+                request,
+                _("班次已创建，按规则报名%(enrolled)s人，候补%(waitlisted)s人。")
+                % {"enrolled": result.enrolled, "waitlisted": result.waitlisted},
+            )
         else:
-            messages.success(request, "班次已创建。")
+            messages.success(request, _("班次已创建。"))
         return redirect("teaching:cohort_detail", cohort.pk)
     return render(request, "teaching/cohort_form.html", {"active": "cohorts", "form": form}, status=422 if form.errors else 200)
 
@@ -118,7 +130,7 @@ def _member_from_post(request) -> Member:
     members = access.filter_roster(request.user)
     found = members.filter(phone=key).first() if key.isdigit() else members.filter(name=key).first()
     if found is None:
-        raise services.TeachingError(f"在您的管理范围内找不到党员“{key}”（请输入完整手机号或姓名）")
+        raise services.TeachingError(_("在您的管理范围内找不到党员“%(key)s”（请输入完整手机号或姓名）") % {"key": key})
     return found
 
 
@@ -132,7 +144,7 @@ def cohort_enroll(request, pk: int):
     except services.TeachingError as exc:
         messages.error(request, str(exc))
     else:
-        label = "已加入候补名单" if enrollment.status == Enrollment.Status.WAITLISTED else "已报名"
+        label = _("已加入候补名单") if enrollment.status == Enrollment.Status.WAITLISTED else _("已报名")
         messages.success(request, f"{enrollment.member.name}{label}。")
     return redirect("teaching:cohort_detail", cohort.pk)
 
@@ -148,7 +160,11 @@ def cohort_unenroll(request, pk: int, member_id: int):
     except services.TeachingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已移出{member.name}。" + (f"候补的{promoted.member.name}已递补。" if promoted else ""))
+        messages.success(
+            request,
+            _("已移出%(name)s。") % {"name": member.name}
+            + (_("候补的%(name)s已递补。") % {"name": promoted.member.name} if promoted else ""),
+        )
     return redirect("teaching:cohort_detail", cohort.pk)
 
 
@@ -158,7 +174,9 @@ def cohort_enroll_by_rule(request, pk: int):
     _require_staff(request)
     cohort = access.get_cohort_or_404(request.user, pk)
     result = services.cohort_enroll_by_rule(cohort)
-    messages.success(request, f"按规则新报名{result.enrolled}人，候补{result.waitlisted}人。")
+    messages.success(
+        request, _("按规则新报名%(enrolled)s人，候补%(waitlisted)s人。") % {"enrolled": result.enrolled, "waitlisted": result.waitlisted}
+    )
     return redirect("teaching:cohort_detail", cohort.pk)
 
 
@@ -203,7 +221,7 @@ def cohort_rule_create(request, pk: int):
         except services.TeachingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"已按规则生成{len(sessions)}个课次。")
+            messages.success(request, _("已按规则生成%(count)s个课次。") % {"count": len(sessions)})
             return redirect("teaching:cohort_detail", cohort.pk)
     return render(request, "teaching/cohort_detail.html", _cohort_context(request, cohort, rule_form=form, open_form="rule"), status=422)
 
@@ -240,7 +258,7 @@ def cohort_session_create(request, pk: int):
         except services.TeachingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "课次已添加。")
+            messages.success(request, _("课次已添加。"))
             return redirect("teaching:cohort_detail", cohort.pk)
     return render(
         request, "teaching/cohort_detail.html", _cohort_context(request, cohort, session_form=form, open_form="session"), status=422
@@ -366,7 +384,7 @@ def my_feed_reset(request):
     scope = access.scope_for(request.user)
     access.require(scope.member_id is not None)
     services.calendar_feed_reset(services.calendar_feed_for(member=access.get_member_or_404(request.user, scope.member_id)))
-    messages.success(request, "订阅地址已更换，旧地址已失效。")
+    messages.success(request, _("订阅地址已更换，旧地址已失效。"))
     return redirect("teaching:my_schedule")
 
 
@@ -415,14 +433,14 @@ def course_detail(request, pk: int):
         access.require(can_upload)
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, "请选择要上传的文件")
+            messages.error(request, _("请选择要上传的文件"))
         else:
             try:
                 services.course_material_add(course, upload, title=request.POST.get("title", ""), by=request.user)
             except services.TeachingError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, "资料已上传。")
+                messages.success(request, _("资料已上传。"))
         return redirect("teaching:course_detail", course.pk)
     return render(
         request,
