@@ -22,7 +22,9 @@ def live(people):
     cohort = make_cohort(school, people["tree"]["C1-1"])
     start = timezone.now() - timedelta(minutes=1)
     session = Session.objects.create(cohort=cohort, title="党课", starts_at=start, ends_at=start + timedelta(hours=1), venue=main)
-    later = Session.objects.create(cohort=cohort, title="下次党课", starts_at=start + timedelta(days=3), ends_at=start + timedelta(days=3, hours=1), venue=main)
+    later = Session.objects.create(
+        cohort=cohort, title="下次党课", starts_at=start + timedelta(days=3), ends_at=start + timedelta(days=3, hours=1), venue=main
+    )
     for m in people["members"]["c1_1"]:
         Enrollment.objects.create(cohort=cohort, member=m)
     return {"session": session, "later": later, **people}
@@ -37,7 +39,9 @@ def test_member_checks_in_with_the_code_then_a_repeat_is_200(live):
     assert len(shown["digits"]) == 6 and shown["checked_in"] == 0
     first = client.post("/api/v1/checkin", {"session_id": s.pk, "code": shown["token"], "device_id": "p1"}, content_type="application/json")
     assert first.status_code == 201 and first.json()["status"] == "present"
-    again = client.post("/api/v1/checkin", {"session_id": s.pk, "code": shown["digits"], "device_id": "p1"}, content_type="application/json")
+    again = client.post(
+        "/api/v1/checkin", {"session_id": s.pk, "code": shown["digits"], "device_id": "p1"}, content_type="application/json"
+    )
     assert again.status_code == 200 and not again.json()["created"]
     assert staff.get(f"/api/v1/sessions/{s.pk}/display-code").json()["checked_in"] == 1
 
@@ -54,16 +58,26 @@ def test_forged_and_expired_codes_are_422_with_a_reason(live):
 
 
 def test_check_in_without_a_token_is_401(live):
-    assert Client().post("/api/v1/checkin", {"session_id": live["session"].pk, "code": "123456"}, content_type="application/json").status_code == 401
+    assert (
+        Client().post("/api/v1/checkin", {"session_id": live["session"].pk, "code": "123456"}, content_type="application/json").status_code
+        == 401
+    )
 
 
 def test_marks_through_the_api_are_scoped_and_atomic(live):
     s = live["session"]
     a, b, _c = live["members"]["c1_1"]
     staff = api(live["users"]["secretary"])
-    assert staff.put(f"/api/v1/sessions/{s.pk}/marks", {"marks": {a.pk: "present", b.pk: "nonsense"}}, content_type="application/json").status_code == 422
+    assert (
+        staff.put(
+            f"/api/v1/sessions/{s.pk}/marks", {"marks": {a.pk: "present", b.pk: "nonsense"}}, content_type="application/json"
+        ).status_code
+        == 422
+    )
     assert not Attendance.objects.exists()
-    assert staff.put(f"/api/v1/sessions/{s.pk}/marks", {"marks": {a.pk: "present", b.pk: "absent"}}, content_type="application/json").json() == {"changed": 2}
+    assert staff.put(
+        f"/api/v1/sessions/{s.pk}/marks", {"marks": {a.pk: "present", b.pk: "absent"}}, content_type="application/json"
+    ).json() == {"changed": 2}
     roll = {r["member_id"]: r["status"] for r in staff.get(f"/api/v1/sessions/{s.pk}/marks").json()}
     assert roll[a.pk] == "present" and roll[b.pk] == "absent"
     other = api(live["users"]["committee"])  # C1 admin manages C1-1 too
@@ -85,5 +99,10 @@ def test_leave_requests_through_the_api(live):
     decided = staff.post(f"/api/v1/leave-requests/{pending[0]['id']}/decision", {"approve": True}, content_type="application/json")
     assert decided.json()["status"] == "approved"
     assert Attendance.objects.get(session=later).status == "excused"
-    assert member_client.post(f"/api/v1/leave-requests/{pending[0]['id']}/decision", {"approve": False}, content_type="application/json").status_code == 404
+    assert (
+        member_client.post(
+            f"/api/v1/leave-requests/{pending[0]['id']}/decision", {"approve": False}, content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert LeaveRequest.objects.get().status == "approved"

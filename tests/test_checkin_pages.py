@@ -23,7 +23,9 @@ def now_session(people):
     school, main, _small = make_school(people["tree"])
     cohort = make_cohort(school, people["tree"]["C1-1"])
     start = timezone.now() - timedelta(minutes=5)
-    session = Session.objects.create(cohort=cohort, title="党章学习", starts_at=start, ends_at=start + timedelta(hours=2), venue=main, hours=Decimal("2.0"))
+    session = Session.objects.create(
+        cohort=cohort, title="党章学习", starts_at=start, ends_at=start + timedelta(hours=2), venue=main, hours=Decimal("2.0")
+    )
     for m in people["members"]["c1_1"]:
         Enrollment.objects.create(cohort=cohort, member=m)
     return {"session": session, **people}
@@ -80,7 +82,9 @@ def test_typed_code_check_in(now_session):
     client = login(now_session["users"]["member"])
     page = client.get(reverse("attendance:typed_check_in"))
     assert s in list(page.context["sessions"])
-    response = client.post(reverse("attendance:typed_check_in"), {"session": s.pk, "digits": codes.current(s.pk, timezone.now(), 15).digits})
+    response = client.post(
+        reverse("attendance:typed_check_in"), {"session": s.pk, "digits": codes.current(s.pk, timezone.now(), 15).digits}
+    )
     assert "签到成功" in response.content.decode()
 
 
@@ -100,7 +104,9 @@ def test_the_roll_marks_all_then_exceptions_and_credits_hours(now_session):
     a, b, c = now_session["members"]["c1_1"]
     client = login(now_session["users"]["secretary"])
     client.post(reverse("attendance:roll", args=[s.pk]), {"all_present": "1"})
-    client.post(reverse("attendance:roll", args=[s.pk]), {f"status_{a.pk}": "present", f"status_{b.pk}": "absent", f"status_{c.pk}": "late"})
+    client.post(
+        reverse("attendance:roll", args=[s.pk]), {f"status_{a.pk}": "present", f"status_{b.pk}": "absent", f"status_{c.pk}": "late"}
+    )
     assert dict(Attendance.objects.values_list("member_id", "status")) == {a.pk: "present", b.pk: "absent", c.pk: "late"}
     assert set(StudyHourEntry.objects.values_list("member_id", flat=True)) == {a.pk, c.pk}
     page = client.get(reverse("attendance:roll", args=[s.pk]))
@@ -128,10 +134,18 @@ def test_leave_asked_on_the_phone_and_approved_on_the_roll(now_session):
     assert "住院复查" in client.get(reverse("attendance:roll", args=[s.pk])).content.decode()
     client.post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "approve"})
     assert Attendance.objects.get(member=member).status == "excused"
-    assert login(now_session["users"]["committee"]).post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "refuse"}).status_code == 302
+    assert (
+        login(now_session["users"]["committee"])
+        .post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "refuse"})
+        .status_code
+        == 302
+    )
     other_secretary = now_session["users"]["principal"]
     assert other_secretary  # board may decide too; an unrelated member may not:
-    assert login(now_session["users"]["member"]).post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "approve"}).status_code == 404
+    assert (
+        login(now_session["users"]["member"]).post(reverse("attendance:leave_decide", args=[leave.pk]), {"decision": "approve"}).status_code
+        == 404
+    )
 
 
 def test_member_cards_print_for_staff_and_own_card_for_members(now_session):
@@ -140,3 +154,12 @@ def test_member_cards_print_for_staff_and_own_card_for_members(now_session):
     own = login(now_session["users"]["member"]).get(reverse("attendance:my_card"))
     assert services.member_card_text(now_session["members"]["c1_1"][0]) in own.content.decode()
     assert login(now_session["users"]["member"]).get(reverse("attendance:member_cards")).status_code == 404
+
+
+def test_the_screen_shows_no_live_code_outside_the_window(now_session):
+    s = now_session["session"]
+    s.starts_at = timezone.now() - timedelta(days=3)
+    s.ends_at = s.starts_at + timedelta(hours=2)
+    s.save()
+    response = login(now_session["users"]["secretary"]).get(reverse("attendance:display_code", args=[s.pk]))
+    assert "签到已于" in response.content.decode() and "<svg" not in response.content.decode()

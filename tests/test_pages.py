@@ -124,3 +124,25 @@ def test_not_found_pages_are_in_chinese(people):
 def test_organisation_tree_counts_subtree_totals(people):
     body = login(people["users"]["principal"]).get(reverse("people:organization_list")).content.decode()
     assert "含下级 5 人" in body  # 青山祠社区党委: 3 + 2
+
+
+def test_member_home_shows_study_hours_and_upcoming_sessions(people):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from dangxiao.attendance.models import StudyHourEntry
+    from dangxiao.teaching.models import Enrollment, Session
+
+    from .factories import make_cohort, make_school
+
+    school, main, _ = make_school(people["tree"])
+    cohort = make_cohort(school, people["tree"]["C1-1"])
+    member = people["members"]["c1_1"][0]
+    Enrollment.objects.create(cohort=cohort, member=member)
+    start = timezone.now() + timedelta(days=2)
+    Session.objects.create(cohort=cohort, title="冬训第一课", starts_at=start, ends_at=start + timedelta(hours=2), venue=main)
+    StudyHourEntry.objects.create(member=member, date=timezone.localdate(), hours=Decimal("6.5"), source="external")
+    body = login(people["users"]["member"]).get(reverse("home")).content.decode()
+    assert "冬训第一课" in body and 'data-total="6.5"' in body and "/ 32" in body

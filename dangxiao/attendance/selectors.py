@@ -30,7 +30,9 @@ def session_roll(session) -> list[dict]:
     marks = {a.member_id: a for a in Attendance.objects.filter(session=session).select_related("marked_by")}
     leaves = {lr.member_id: lr for lr in LeaveRequest.objects.filter(session=session)}
     enrolled = list(
-        Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).select_related("member__organization").order_by("member__name", "member_id")
+        Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED)
+        .select_related("member__organization")
+        .order_by("member__name", "member_id")
     )
     rows = [{"member": e.member, "attendance": marks.pop(e.member_id, None), "leave": leaves.get(e.member_id)} for e in enrolled]
     if marks:  # walk-ins
@@ -43,3 +45,10 @@ def session_roll(session) -> list[dict]:
 
 def checked_in_count(session_id: int) -> int:
     return Attendance.objects.filter(session_id=session_id, status__in=Attendance.ATTENDED).count()
+
+
+def member_leaves(member_id: int, session_ids) -> dict:
+    """The member's leave requests for these sessions, by session id (1 query)."""
+    from .models import LeaveRequest
+
+    return {lr.session_id: lr for lr in LeaveRequest.objects.filter(member_id=member_id, session_id__in=list(session_ids))}

@@ -26,7 +26,7 @@ TICKET_SECONDS = 300
 
 
 def _qr_svg(data: str, scale: int = 8) -> str:
-    return segno.make(data, error="m").svg_inline(scale=scale, dark="#111", light="#fff")
+    return segno.make(data, error="m").svg_inline(scale=scale, dark="#111", light="#fff", omitsize=True)
 
 
 def _member(request):
@@ -54,12 +54,16 @@ def display_code(request, pk: int):
     """The fragment the screen polls every second (htmx): QR, digits, count."""
     session = access.get_session_for_marking_or_404(request.user, pk)
     policy = services.policy_for(session.cohort.school_id)
-    code = codes.current(session.pk, timezone.now(), policy.code_step_seconds)
+    now = timezone.now()
+    count = selectors.checked_in_count(session.pk)
+    try:
+        services.check_window(session, policy, now)
+    except services.CheckInRefused as exc:  # outside the window: no live code on the screen
+        return render(request, "attendance/_display_code.html", {"session": session, "closed": str(exc), "count": count})
+    code = codes.current(session.pk, now, policy.code_step_seconds)
     url = request.build_absolute_uri(reverse("attendance:scan", args=[session.pk, code.token]))
     return render(
-        request,
-        "attendance/_display_code.html",
-        {"session": session, "code": code, "qr": _qr_svg(url), "url": url, "count": selectors.checked_in_count(session.pk)},
+        request, "attendance/_display_code.html", {"session": session, "code": code, "qr": _qr_svg(url), "url": url, "count": count}
     )
 
 

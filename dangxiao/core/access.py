@@ -305,6 +305,8 @@ def can_mark_session(user, session) -> bool:
 
 
 def get_session_for_marking_or_404(user, pk):
-    session = get_session_or_404(user, pk, apps.get_model("teaching", "Session").objects.select_related("cohort", "venue", "teacher", "course"))
+    session = get_session_or_404(
+        user, pk, apps.get_model("teaching", "Session").objects.select_related("cohort", "venue", "teacher", "course")
+    )
     require(can_mark_session(user, session))
     return session

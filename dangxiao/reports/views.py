@@ -1,9 +1,14 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.attendance.ledger import member_year
 from dangxiao.core import access
 from dangxiao.people import selectors
+from dangxiao.teaching.selectors import member_schedule
 
 
 @login_required
@@ -26,5 +31,11 @@ def home(request):
             },
         )
     if scope.member_id:
-        context["member"] = access.get_member_or_404(request.user, scope.member_id, selectors.Member.objects.select_related("organization"))
+        member = access.get_member_or_404(request.user, scope.member_id, selectors.Member.objects.select_related("organization"))
+        today = timezone.localdate()
+        context.update(
+            member=member,
+            upcoming=list(member_schedule(member, today, today + timedelta(days=30))[:3]),
+            hours=member_year(member, today.year),
+        )
     return render(request, "reports/home.html", context)

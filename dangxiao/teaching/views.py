@@ -353,6 +353,11 @@ def my_schedule(request):
     member = access.get_member_or_404(request.user, scope.member_id, access.filter_members(request.user).select_related("organization"))
     today = timezone.localdate()
     sessions = list(selectors.member_schedule(member, today, today + timedelta(days=60)))
+    from dangxiao.attendance.selectors import member_leaves
+
+    leaves = member_leaves(member.pk, [s.pk for s in sessions])
+    for s in sessions:
+        s.my_leave = leaves.get(s.pk)
     groups: list[tuple[date, list]] = []
     for s in sessions:
         d = timezone.localtime(s.starts_at).date()

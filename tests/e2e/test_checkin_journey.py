@@ -24,7 +24,9 @@ def test_qr_check_in_from_screen_to_study_hours(live_server, new_page):
     school, main, _small = f.make_school(tree)
     cohort = f.make_cohort(school, tree["C1-1"], name="冬训班")
     start = timezone.now() - timedelta(minutes=2)
-    session = Session.objects.create(cohort=cohort, title="党章学习", starts_at=start, ends_at=start + timedelta(hours=1), venue=main, hours=Decimal("2.0"))
+    session = Session.objects.create(
+        cohort=cohort, title="党章学习", starts_at=start, ends_at=start + timedelta(hours=1), venue=main, hours=Decimal("2.0")
+    )
     member = f.make_member(tree["C1-1"], name="王志强")
     Enrollment.objects.create(cohort=cohort, member=member)
     member_user = f.make_user(member=member)

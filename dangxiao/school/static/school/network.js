@@ -11,8 +11,8 @@
   chart.setOption({
     tooltip: { trigger: "item", formatter: p => p.data.children ? p.name : `${p.name}<br>今年课次：${p.value}<br>无活动月份：${p.data.idle}` },
     series: [{
-      type: "tree", data: [data], top: 10, bottom: 10, left: 90, right: 200, symbolSize: 9, initialTreeDepth: 2,
-      label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 12 },
+      type: "tree", data: [data], top: 10, bottom: 10, left: 90, right: 290, symbolSize: 9, initialTreeDepth: 2,
+      label: { position: "left", verticalAlign: "middle", align: "right", fontSize: 12, width: 260, overflow: "truncate" },
       leaves: { label: { position: "right", align: "left" } },
       lineStyle: { color: "#d9a0a0" }, itemStyle: { color: "#b3141c", borderColor: "#b3141c" },
     }],
