@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dangxiao.attendance.demo import build_attendance
+from dangxiao.liaison.demo import build_compounds, wipe_compounds
 from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Organization
 from dangxiao.school.demo import build_school
@@ -20,7 +21,9 @@ class Command(BaseCommand):
             return
         self.stdout.write("正在生成演示数据：文源街道党校 …")
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
+        wipe_compounds()
         build_people(self.stdout)
+        build_compounds(self.stdout)
         build_teaching(build_school(self.stdout), self.stdout)
         build_attendance(self.stdout)  # the roll before the demo day; online progress is the online app's (after this)
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
