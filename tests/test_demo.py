@@ -272,3 +272,18 @@ def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_i
     first = attendance_fingerprint()
     seed()
     assert attendance_fingerprint() == first
+
+
+def test_seed_demo_online_class_progress_credits_study_hours():
+    from dangxiao.attendance.models import StudyHourEntry
+    from dangxiao.online.models import Lesson, LessonProgress, PracticeSubmission
+
+    seed()
+    cohort = Cohort.objects.get(mode=Cohort.Mode.ONLINE, organization__code="WY-N-1")
+    lessons = Lesson.objects.filter(cohort=cohort)
+    assert lessons.count() == 6 and lessons.filter(quiz__isnull=False).count() == 1
+    completed = LessonProgress.objects.filter(lesson__cohort=cohort, completed_at__isnull=False)
+    online = StudyHourEntry.objects.filter(source="online")
+    assert completed.count() >= 100 and online.count() == completed.count()
+    assert set(online.values_list("reference", flat=True)) <= {f"lesson:{pk}" for pk in lessons.values_list("pk", flat=True)}
+    assert PracticeSubmission.objects.filter(task__cohort=cohort).exists()

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from dangxiao.attendance.demo import build_attendance
 from dangxiao.liaison.demo import build_compounds, wipe_compounds
+from dangxiao.online.demo import build_online
 from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Organization
 from dangxiao.school.demo import build_school
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         build_people(self.stdout)
         build_compounds(self.stdout)
         build_teaching(build_school(self.stdout), self.stdout)
-        build_attendance(self.stdout)  # the roll before the demo day; online progress is the online app's (after this)
+        build_attendance(self.stdout)  # the roll before the demo day
+        build_online(self.stdout)  # after the attendance builder, which resets the ledger
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
 
