@@ -35,14 +35,14 @@ demo-reset: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
 
-# The whole suite, on SQLite and then on PostgreSQL.
+# The whole suite, on SQLite and then on PostgreSQL, two test processes each (pytest-xdist).
 test: install test-sqlite test-postgres
 
 test-sqlite: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 test-postgres: install
-	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -p no:cacheprovider -m "not sqlite_only"
+	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n 2 -p no:cacheprovider -m "not sqlite_only"
 
 # Benchmarks are reports, not tests (README "Benchmarks"): the roster import on SQLite and on PostgreSQL,
 # then check-ins through gunicorn, driven by wrk, on both. Each writes its figures under var/bench/.
