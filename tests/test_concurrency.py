@@ -26,20 +26,14 @@ SPEC = {"members": MEMBERS, "cohorts": {"all": MEMBERS}, "sessions": {"now": "al
 VENDORS = ("sqlite", "postgres")
 
 
-@pytest.fixture(scope="module")
-def stacks(tmp_path_factory):
-    """Both databases migrated and seeded side by side: migrating is mostly Django start-up and planning."""
-    made = {vendor: Stack(vendor, tmp_path_factory.mktemp(vendor), tag="concurrency", axes=False) for vendor in VENDORS}
-    try:
-        with ThreadPoolExecutor(len(made)) as pool:
-            futures = [pool.submit(stack.prepare, SPEC) for stack in made.values()]
-        for future in futures:
-            future.result()
-        yield made
-    finally:
-        for stack in made.values():
-            stack.stop()
-            stack.drop()
+@pytest.fixture(scope="module", params=VENDORS)
+def stack(request, tmp_path_factory):
+    """A migrated and seeded database of each kind, for the module; dropped afterwards whatever happens.
+    One per parameter, so that pytest-xdist workers each prepare only the database they test."""
+    vendor = request.param
+    with Stack(vendor, tmp_path_factory.mktemp(vendor), tag="concurrency", axes=False) as prepared:
+        prepared.prepare(SPEC)
+        yield prepared
 
 
 def fire(stack: Stack, jobs: list[int]) -> list[tuple[int, int, str]]:
@@ -65,9 +59,7 @@ def fire(stack: Stack, jobs: list[int]) -> list[tuple[int, int, str]]:
         return list(pool.map(check_in, jobs))
 
 
-@pytest.mark.parametrize("vendor", VENDORS)
-def test_concurrent_checkins_lose_nothing_duplicate_nothing_and_never_lock(stacks, vendor):
-    stack = stacks[vendor]
+def test_concurrent_checkins_lose_nothing_duplicate_nothing_and_never_lock(stack):
     twice = random.Random(7).sample(range(MEMBERS), DUPLICATED)
     jobs = list(range(MEMBERS)) + twice
     random.Random(8).shuffle(jobs)
