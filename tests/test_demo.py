@@ -274,6 +274,7 @@ def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_i
     assert attendance_fingerprint() == first
 
 
+@pytest.mark.django_db
 def test_seed_demo_online_class_progress_credits_study_hours():
     from dangxiao.attendance.models import StudyHourEntry
     from dangxiao.online.models import Lesson, LessonProgress, PracticeSubmission
