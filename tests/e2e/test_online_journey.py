@@ -87,3 +87,9 @@ def test_a_rider_watches_on_the_phone_skips_ahead_and_resumes(live_server, new_p
     phone.reload()
     phone.wait_for_function("() => document.getElementById('lesson-video').currentTime >= 6")
     assert phone.evaluate("() => document.getElementById('lesson-video').currentTime") == pytest.approx(progress.position_seconds, abs=1)
+
+    # Leave the lesson and let any heartbeat still in flight (the 10 s timer, or the one sent on
+    # pagehide) land while the test owns the database: otherwise it races the teardown's flush of
+    # the shared in-memory SQLite and the next test starts on a dirty database.
+    phone.goto("about:blank")
+    phone.wait_for_timeout(1500)
