@@ -81,8 +81,7 @@ def partner_contribution(partner: Partner) -> dict:
     }
 
 
-def teacher_list(user: User, today: date | None = None) -> QuerySet:
-    today = today or date.today()
+def teacher_list(user: User) -> QuerySet:
     return (
         access.filter_school_objects(user, "school.Teacher")
         .select_related("partner", "member__organization")

@@ -134,7 +134,7 @@ def partner_detail(request, pk: int):
 def teacher_list(request):
     _require_staff(request)
     today = timezone.localdate()
-    teachers = selectors.teacher_list(request.user, today)
+    teachers = selectors.teacher_list(request.user)
     source = request.GET.get("source", "")
     if source:
         teachers = teachers.filter(source=source)
