@@ -50,7 +50,8 @@ def test_a_heartbeat_skipping_ahead_counts_only_the_time_that_passed(online):
     opened = opened_ago(lesson, member, 10)
     body = heartbeat(client, lesson, position=600, **{"from": 0, "to": 600}).json()
     elapsed = (timezone.now() - opened).total_seconds()
-    assert 10 <= body["counted_seconds"] <= elapsed + SLACK_SECONDS and body["position_seconds"] == 600
+    # counted_seconds is rounded to 0.01 s, so it may sit up to 0.005 s above the exact budget
+    assert 10 <= body["counted_seconds"] <= elapsed + SLACK_SECONDS + 0.01 and body["position_seconds"] == 600
 
 
 def test_the_heartbeat_that_reaches_ninety_percent_completes_and_credits_once(online):
