@@ -39,3 +39,8 @@ def login(user) -> Client:
 @pytest.fixture
 def client_for():
     return login
+
+
+@pytest.fixture
+def liaison(people):
+    return f.make_liaison(people)

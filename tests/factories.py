@@ -98,3 +98,53 @@ def make_cohort(school, org, name: str = "机关党员素质提升班", **fields
     from dangxiao.teaching.models import Cohort
 
     return Cohort.objects.create(school=school, organization=org, name=name, **fields)
+
+
+def make_liaison(people: dict) -> dict:
+    """Two compounds: 青山苑 under community C1 (two buildings of 12 households; a 片长, a 组长 who is a
+    member, two 邻长 covering building 1 six households each — building 2 nobody covers; a 物业 and a
+    业委会), and 赤岭小区 under C2 with one building. A resident 邻长 has an account ("neighbour")."""
+    from decimal import Decimal
+
+    from dangxiao.liaison.models import Building, Compound, GridRole, Household, MatterCategory, Party
+
+    tree, members = people["tree"], people["members"]
+    a = Compound.objects.create(community=tree["C1"], name="青山苑", latitude=Decimal("28.165"), longitude=Decimal("112.978"))
+    b = Compound.objects.create(community=tree["C2"], name="赤岭小区", latitude=Decimal("28.174"), longitude=Decimal("112.989"))
+    buildings = [Building.objects.create(compound=a, name=f"{i}栋") for i in (1, 2)]
+    households = {
+        bld.name: [Household.objects.create(building=bld, room=f"1单元{floor}0{door}", size=3) for floor in range(1, 7) for door in (1, 2)]
+        for bld in buildings
+    }
+    b_building = Building.objects.create(compound=b, name="1栋")
+    b_households = [Household.objects.create(building=b_building, room=f"{n:03d}", size=2) for n in range(101, 107)]
+    chief_user = make_user("chief")
+    chief = GridRole.objects.create(compound=a, kind=GridRole.Kind.AREA_CHIEF, name="周片长", phone=phone(), user=chief_user)
+    leader_member = members["c1_2"][0]
+    leader_user = make_user(member=leader_member)
+    group = GridRole.objects.create(
+        compound=a, kind=GridRole.Kind.GROUP_LEADER, parent=chief, member=leader_member, name=leader_member.name, user=leader_user
+    )
+    neighbour_user = make_user("neighbour")
+    n1 = GridRole.objects.create(
+        compound=a, kind=GridRole.Kind.NEIGHBOUR_LEADER, parent=group, name="李邻长", phone=phone(), user=neighbour_user
+    )
+    n2 = GridRole.objects.create(compound=a, kind=GridRole.Kind.NEIGHBOUR_LEADER, parent=group, name="王邻长", phone=phone())
+    n1.households.set(households["1栋"][:6])
+    n2.households.set(households["1栋"][6:])
+    b_chief = GridRole.objects.create(compound=b, kind=GridRole.Kind.AREA_CHIEF, name="赵片长", user=make_user("b_chief"))
+    property_co = Party.objects.create(compound=a, kind=Party.Kind.PROPERTY, name="青山苑物业服务中心", phone="0731-85550000")
+    owners = Party.objects.create(compound=a, kind=Party.Kind.OWNERS_COMMITTEE, name="青山苑业委会")
+    users = dict(people["users"], chief=chief_user, group=leader_user, neighbour=neighbour_user, b_chief=b_chief.user)
+    return {
+        **people,
+        "users": users,
+        "a": a,
+        "b": b,
+        "buildings": buildings,
+        "households": households,
+        "b_households": b_households,
+        "roles": {"chief": chief, "group": group, "n1": n1, "n2": n2, "b_chief": b_chief},
+        "parties": {"property": property_co, "owners": owners},
+        "categories": {c.code: c for c in MatterCategory.objects.all()},
+    }

@@ -9,6 +9,7 @@ from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
 from .ledger import router as ledger_router
+from .liaison import router as liaison_router
 from .online import router as online_router
 from .people import router as people_router
 from .school import router as school_router
@@ -32,6 +33,7 @@ api.add_router("/", teaching_me_router)
 api.add_router("/", online_router)
 api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)
+api.add_router("/", liaison_router)
 
 
 @api.exception_handler(Http404)

@@ -310,3 +310,75 @@ def get_session_for_marking_or_404(user, pk):
     )
     require(can_mark_session(user, session))
     return session
+
+
+# --- Residents' liaison ------------------------------------------------------------------------
+# Staff reach the compounds of the communities in their subtrees; a 片长/组长/邻长 with an account
+# reaches the compounds where they hold a grid role. Matters follow their compound. Running the
+# grid itself (households, roles, parties, imports) is staff work.
+
+
+def grid_compound_ids(user) -> tuple[int, ...]:
+    """Compounds where the user holds a grid role (one query, cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return ()
+    cached = getattr(user, "_dangxiao_grid", None)
+    if cached is None:
+        GridRole = apps.get_model("liaison", "GridRole")
+        cached = tuple(sorted(set(GridRole.objects.filter(user_id=user.pk).values_list("compound_id", flat=True))))
+        user._dangxiao_grid = cached
+    return cached
+
+
+def filter_managed_compounds(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Compounds whose grid the user runs: staff over the compound's community."""
+    Compound = apps.get_model("liaison", "Compound")
+    qs = Compound.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "community__path")
+    return qs if q is None else qs.filter(q)
+
+
+def filter_compounds(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Compounds whose matters the user handles: those they manage, and those of their grid roles."""
+    Compound = apps.get_model("liaison", "Compound")
+    qs = Compound.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "community__path")
+    if q is None:
+        return qs
+    grid = grid_compound_ids(user)
+    return qs.filter(q | Q(pk__in=grid)) if grid else qs.filter(q)
+
+
+def get_compound_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
+    Compound = apps.get_model("liaison", "Compound")
+    chooser = filter_managed_compounds if manage else filter_compounds
+    try:
+        return chooser(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, Compound.DoesNotExist):
+        raise Http404(_("小区不存在或不在您的权限范围内")) from None
+
+
+def can_manage_compound(user, compound) -> bool:
+    return filter_managed_compounds(user).filter(pk=compound.pk).exists()
+
+
+def filter_matters(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Matters the user handles (with the reporter's details): those of their compounds."""
+    Matter = apps.get_model("liaison", "Matter")
+    qs = Matter.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    q = subtree_q(scope.staff_paths, "compound__community__path")
+    grid = grid_compound_ids(user)
+    if grid:
+        q |= Q(compound_id__in=grid)
+    return qs.filter(q)
+
+
+def get_matter_or_404(user, pk, queryset: QuerySet | None = None):
+    Matter = apps.get_model("liaison", "Matter")
+    try:
+        return filter_matters(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, Matter.DoesNotExist):
+        raise Http404(_("事项不存在或不在您的权限范围内")) from None

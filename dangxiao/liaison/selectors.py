@@ -43,3 +43,54 @@ def distance_bands(members: QuerySet, lat, lon, bands=(1, 2, 5)) -> dict:
             if d <= b:
                 within[b] += count
     return {"total": total, "located": located, "unlocated": total - located, "within": within}
+
+
+# --- Matters -------------------------------------------------------------------------------------
+
+
+def matter_list(queryset: QuerySet) -> QuerySet:
+    """Matters with what a list row shows, in one query."""
+    return queryset.select_related("compound", "category", "assigned_role", "assigned_member", "assigned_party")
+
+
+def nearby_duplicates(matter, *, limit: int = 5) -> list:
+    """Possible duplicates of `matter`: same compound and category, reported within 30 days before
+    it, not closed as duplicate or withdrawn themselves — the ones to merge into."""
+    from .models import Matter
+    from .services import DUPLICATE_WINDOW
+
+    return list(
+        Matter.objects.filter(
+            compound_id=matter.compound_id,
+            category_id=matter.category_id,
+            created_at__gte=matter.created_at - DUPLICATE_WINDOW,
+            created_at__lte=matter.created_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=matter.pk)
+        .exclude(state__in=["duplicate", "withdrawn"])
+        .select_related("category")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def state_labels() -> dict[str, str]:
+    """The school's labels for the state codes (one query)."""
+    from .models import STATES, MatterState
+
+    labels = {code: label for code, (_type, label) in STATES.items()}
+    labels.update(dict(MatterState.objects.values_list("code", "label")))
+    return labels
+
+
+def public_board(compound, *, limit: int = 50) -> list:
+    """The compound's public progress board: accepted matters only, nothing personal."""
+    from .models import Matter
+
+    return list(
+        Matter.objects.filter(compound=compound)
+        .exclude(state="reported")
+        .exclude(state__in=["withdrawn"])
+        .select_related("category")
+        .only("pk", "category__name", "description", "state", "created_at", "updated_at", "resolved_at", "compound_id", "category_id")
+        .order_by("-created_at")[:limit]
+    )
