@@ -26,6 +26,8 @@ urlpatterns = [
     path("school/", include("dangxiao.school.urls")),
     path("liaison/", include("dangxiao.liaison.urls")),
     path("liaison/", include("dangxiao.liaison.grid_urls")),
+    path("liaison/", include("dangxiao.liaison.figures_urls")),
+    path("liaison/open311/", include("dangxiao.liaison.open311_keys_urls")),
     path("", include("dangxiao.liaison.public_urls")),
     path("open311/v2/", include("dangxiao.liaison.open311_urls")),
     path("api/v1/", api.urls),
