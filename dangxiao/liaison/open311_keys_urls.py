@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import open311_key_views as views
 
 app_name = "open311_keys"
-urlpatterns: list = []
+urlpatterns = [
+    path("keys/", views.key_list, name="keys"),
+    path("keys/<int:pk>/revoke/", views.key_revoke, name="revoke"),
+]

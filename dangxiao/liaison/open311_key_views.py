@@ -1,0 +1,67 @@
+"""The board's page for Open311 API keys: who may post requests, issued and revoked here."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangxiao.core import access
+from dangxiao.core.audit import audit_record
+
+from . import open311
+from .models import Open311Client
+from .services import MatterError
+
+
+def _committees(request) -> list:
+    """The working committees of the schools whose board the user sits on; nobody else finds the page."""
+    schools = list(access.board_schools(request.user).select_related("organization").order_by("organization__path"))
+    access.require(bool(schools))
+    return [s.organization for s in schools]
+
+
+@login_required
+def key_list(request):
+    committees = _committees(request)
+    context = {"active": "liaison", "committees": committees, "new_key": None, "new_client": None, "name": ""}
+    if request.method == "POST":
+        chosen = next((c for c in committees if str(c.pk) == request.POST.get("committee", str(committees[0].pk))), None)
+        access.require(chosen is not None)
+        try:
+            client, key = open311.client_issue(name=request.POST.get("name", ""), working_committee=chosen, issued_by=request.user)
+        except MatterError as exc:
+            messages.error(request, str(exc))
+            context["name"] = request.POST.get("name", "")[:80]
+        else:
+            audit_record(
+                request,
+                "open311_issue",
+                object_type="open311client",
+                object_id=client.pk,
+                summary=f"签发 Open311 接入密钥：{client.name}（{client.key_prefix}…）",
+            )
+            # Shown in this response only: the page is rendered, not redirected, so the key is never stored.
+            context.update(new_key=key, new_client=client)
+    context["clients"] = open311.client_list(committees)
+    return render(request, "liaison/open311/keys.html", context)
+
+
+@login_required
+@require_POST
+def key_revoke(request, pk: int):
+    client = get_object_or_404(Open311Client, pk=pk, working_committee__in=_committees(request))
+    try:
+        open311.client_revoke(client)
+    except MatterError as exc:
+        messages.error(request, str(exc))
+    else:
+        audit_record(
+            request,
+            "open311_revoke",
+            object_type="open311client",
+            object_id=client.pk,
+            summary=f"吊销 Open311 接入密钥：{client.name}（{client.key_prefix}…）",
+        )
+        messages.success(request, _("已吊销“%(name)s”的密钥，该应用不能再提交反映。") % {"name": client.name})
+    return redirect("open311_keys:keys")
