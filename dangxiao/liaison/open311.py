@@ -11,6 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -291,8 +292,8 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
     except services.MatterError as exc:
         raise Open311Error(429, str(exc)) from None
     lat, lon = _number(params.get("lat")), _number(params.get("long"))
+    located = lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
     try:
-        _unused = lat = _number(params.get("lat")), _number(params.get("long"))
         matter = services.matter_report(
             compound,
             category=category,
@@ -302,8 +303,8 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
             reporter_phone=phone,
             source=Matter.Source.OPEN311,
             address_fingerprint=fingerprint,
-            latitude=round(lat, 6) if lat is not None and lon is not None else None,
-            longitude=round(lon, 6) if lat is not None and lon is not None else None,
+            latitude=Decimal(f"{lat:.6f}") if located else None,
+            longitude=Decimal(f"{lon:.6f}") if located else None,
             now=now,
         )
     except services.MatterError as exc:
