@@ -165,7 +165,7 @@ def test_a_building_of_another_compound_is_refused(liaison):
 def test_similar_accepted_matters_are_suggested_before_submitting(liaison, django_assert_max_num_queries):
     old = accepted_matter(liaison, description="南门外有人飞线充电，电线横穿人行道")
     accepted_matter(liaison, description="很久以前的飞线", days_ago=40)
-    unaccepted = services.matter_report(liaison["a"], category=liaison["categories"]["e_bike_charging"], description="尚未受理的飞线")
+    services.matter_report(liaison["a"], category=liaison["categories"]["e_bike_charging"], description="尚未受理的飞线")
     other_compound = services.matter_report(liaison["b"], category=liaison["categories"]["e_bike_charging"], description="赤岭的飞线")
     services.matter_accept(other_compound, liaison["users"]["b_chief"])
     # htmx: the list under the category choice
@@ -326,9 +326,18 @@ def test_the_poster_draws_the_compound_the_qr_and_the_categories_in_chinese(liai
     path = tmp_path / "poster.pdf"
     path.write_bytes(response.content)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    text = "".join(subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
+    text = "".join(
+        subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "NotoSansCJK" in fonts.replace("-", "")
-    for words in ("青山苑", "关键小事居民意见征求", "电动车充电", "道路与坡道", "您的姓名和电话仅对处理人员可见", liaison["a"].public_token):
+    for words in (
+        "青山苑",
+        "关键小事居民意见征求",
+        "电动车充电",
+        "道路与坡道",
+        "您的姓名和电话仅对处理人员可见",
+        liaison["a"].public_token,
+    ):
         assert words in text, words
     assert text.count("\f") <= 1 and "赤岭" not in text
 
