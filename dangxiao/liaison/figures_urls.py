@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import figures_views
 
 app_name = "liaison_figures"
-urlpatterns: list = []
+urlpatterns = [
+    path("figures/", figures_views.figures, name="figures"),
+    path("figures/export.xlsx", figures_views.figures_export, name="figures_export"),
+    path("settings/", figures_views.liaison_settings, name="settings"),
+]

@@ -1,0 +1,116 @@
+"""The liaison figures (staff and grid leaders, over the matters they handle) and the board's
+liaison settings (categories, state labels, canned replies)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangxiao.core import access
+
+from . import figures as figures_selectors
+from . import settings_services
+from .figures_forms import CannedReplyFormSet, CategoryFormSet, FiguresFilterForm, StateFormSet
+from .models import StateType
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require_figures(user) -> None:
+    """Staff (possibly over no compound: an empty page) and grid leaders; nobody else."""
+    access.require(access.scope_for(user).is_staff or bool(access.grid_compound_ids(user)))
+
+
+def _figures(request):
+    _require_figures(request.user)
+    now = timezone.now()
+    compounds = figures_selectors.visible_compounds(request.user)
+    form = FiguresFilterForm(request.GET or None, compounds=compounds, today=timezone.localdate(now))
+    filters = form.filters()
+    return form, figures_selectors.liaison_figures(request.user, filters, now=now, compounds=compounds)
+
+
+def _matter_url(pk: int) -> str:
+    # The matter page belongs to the staff pages (liaison:matter_detail); no link until it exists.
+    try:
+        return reverse("liaison:matter_detail", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+def figures(request):
+    form, data = _figures(request)
+    for matter in data.overdue:
+        matter.url = _matter_url(matter.pk)
+    query = request.GET.urlencode()
+    charts = {
+        "months": [m for m, _r, _s in data.months],
+        "reported": [r for _m, r, _s in data.months],
+        "resolved": [s for _m, _r, s in data.months],
+        "reported_label": _("反映"),
+        "resolved_label": _("解决"),
+        "categories": [[row.name, row.open, row.resolved, row.closed] for row in data.by_category],
+        "type_labels": [str(StateType.OPEN.label), str(StateType.FIXED.label), str(StateType.CLOSED.label)],
+    }
+    return render(
+        request,
+        "liaison/figures/figures.html",
+        {
+            "active": "liaison_figures",
+            "form": form,
+            "figures": data,
+            "charts": charts,
+            "export_query": query,
+            "type_labels": dict(StateType.choices),
+            "can_settings": access.scope_for(request.user).is_board,
+        },
+    )
+
+
+@login_required
+def figures_export(request):
+    """The per-compound table as Excel (counts only, no personal data: not audited)."""
+    _form, data = _figures(request)
+    response = HttpResponse(figures_selectors.compound_workbook(data), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''liaison-figures-{timezone.localdate():%Y%m%d}.xlsx"
+    return response
+
+
+@login_required
+def liaison_settings(request):
+    """Categories, state labels and canned replies: the board only; everything saved or nothing."""
+    access.require(access.scope_for(request.user).is_board)
+    category_qs = settings_services.categories_for_settings()
+    state_qs = settings_services.states_for_settings()
+    reply_qs = settings_services.replies_for_settings()
+    data = request.POST if request.method == "POST" else None
+    categories = CategoryFormSet(data, queryset=category_qs, prefix="categories")
+    states = StateFormSet(data, queryset=state_qs, prefix="states")
+    state_list, category_list = list(state_qs), list(category_qs)
+    replies = CannedReplyFormSet(data, queryset=reply_qs, prefix="replies", form_kwargs={"states": state_list, "categories": category_list})
+    if request.method == "POST":
+        if categories.is_valid() and states.is_valid() and replies.is_valid():
+            try:
+                settings_services.settings_save(categories=categories, states=states, replies=replies)
+            except settings_services.SettingsError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("联户设置已保存。"))
+                return redirect("liaison_figures:settings")
+        else:
+            messages.error(request, _("有填写错误，未保存任何修改，请按提示修改。"))
+    return render(
+        request,
+        "liaison/figures/settings.html",
+        {
+            "active": "liaison_settings",
+            "categories": categories,
+            "states": states,
+            "replies": replies,
+            "type_labels": dict(StateType.choices),
+        },
+    )

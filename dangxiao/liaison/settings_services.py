@@ -1,0 +1,47 @@
+"""Write path of the board's liaison settings: matter categories, state labels and canned replies,
+saved together or not at all."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
+
+from .models import CannedReply, MatterCategory, MatterState
+
+
+class SettingsError(Exception):
+    """A Chinese message for the board; nothing was saved."""
+
+
+def categories_for_settings() -> QuerySet:
+    """Categories with how many matters use each (a code in use cannot change)."""
+    return MatterCategory.objects.annotate(matter_count=Count("matters")).order_by("order", "code")
+
+
+def states_for_settings() -> QuerySet:
+    return MatterState.objects.order_by("order")
+
+
+def replies_for_settings() -> QuerySet:
+    return CannedReply.objects.select_related("state", "category").order_by("state__order", "title", "pk")
+
+
+def settings_save(*, categories, states, replies) -> None:
+    """Save the three validated formsets in one transaction. Refuses (SettingsError, nothing saved)
+    a change to the code of a category that matters already use, and codes that clash."""
+    try:
+        with transaction.atomic():
+            changed = [f.instance.pk for f in categories.forms if f.instance.pk and "code" in f.changed_data]
+            if changed:
+                in_use = dict(
+                    MatterCategory.objects.select_for_update()
+                    .filter(pk__in=changed, matters__isnull=False)
+                    .distinct()
+                    .values_list("pk", "code")
+                )
+                if in_use:
+                    codes = "、".join(sorted(in_use.values()))
+                    raise SettingsError(f"类别“{codes}”已有事项，代码不能修改")
+            categories.save()
+            states.save()
+            replies.save()
+    except IntegrityError:
+        raise SettingsError("类别代码重复，未保存任何修改") from None
