@@ -1,4 +1,4 @@
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from . import access
@@ -45,6 +45,9 @@ def navigation(request):
                 ],
             )
         )
+    liaison = _liaison(user, scope)
+    if liaison:
+        nav.append(("liaison", _("联户服务"), None, liaison))
     if scope.member_id:
         nav += [
             ("schedule", _("我的课表"), reverse("teaching:my_schedule"), None),
@@ -57,3 +60,24 @@ def navigation(request):
     if user.is_superuser:
         nav.append(("admin", _("系统管理"), reverse("admin:index"), None))
     return {"nav": nav, "scope": scope}
+
+
+def _liaison(user, scope) -> list:
+    """The residents' liaison group, for staff and for grid leaders with an account. Entries whose
+    pages are not installed are left out rather than breaking every page."""
+    if not (scope.is_staff or access.grid_compound_ids(user)):
+        return []
+    entries = [
+        ("matters", _("事项"), "liaison:matter_list"),
+        ("grid", _("小区网格"), "grid:compound_list"),
+        ("liaison_figures", _("数据统计"), "liaison_figures:figures"),
+    ]
+    if scope.is_board:
+        entries.append(("open311_keys", _("Open311"), "open311_keys:key_list"))
+    items = []
+    for key, label, name in entries:
+        try:
+            items.append((key, label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return items
