@@ -300,13 +300,24 @@ def test_editing_a_neighbour_leader_can_not_take_another_ones_households(liaison
         },
     )
     assert response.status_code == 422 and "王邻长" in response.context["error"] and snapshot() == before
-    # keeping its own households and adding an uncovered one is fine
+    # keeping its own households and adding an uncovered one is fine; the holder keeps their sign-in
     extra = liaison["households"]["2栋"][0].pk
-    response = client.post(
-        url("role_edit", a.pk, n1.pk),
-        {"kind": "neighbour_leader", "parent": liaison["roles"]["group"].pk, "name": "李邻长", "households": mine + [extra]},
-    )
-    assert response.status_code == 302 and n1.households.count() == 7
+    data = {
+        "kind": "neighbour_leader",
+        "parent": liaison["roles"]["group"].pk,
+        "name": "李邻长",
+        "phone": n1.phone,
+        "households": mine + [extra],
+    }
+    assert client.post(url("role_edit", a.pk, n1.pk), data).status_code == 302
+    n1.refresh_from_db()
+    assert n1.households.count() == 7 and n1.user == liaison["users"]["neighbour"]
+    # a new holder does not inherit the old holder's account (nor its access to the compound)
+    data.update(name="赵邻长", phone="13900009999")
+    assert client.post(url("role_edit", a.pk, n1.pk), data).status_code == 302
+    n1.refresh_from_db()
+    assert n1.user is None
+    assert login(liaison["users"]["neighbour"]).get(url("compound_detail", a.pk)).status_code == 404
 
 
 def test_a_role_with_people_under_it_can_not_be_removed_or_change_kind(liaison):

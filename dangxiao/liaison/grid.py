@@ -278,6 +278,10 @@ def grid_role_save(
     only a 邻长 covers households, 1 to MAX_HOUSEHOLDS of this compound's, none covered by another
     邻长; a role with people under it keeps its kind; a member holder comes from the compound's
     community (`compound_members`). Raises GridError and changes nothing when a rule is broken.
+
+    Sign-in: with `create_account` the holder gets one (a member's own account, or a new one for a
+    resident under their phone with a random initial password, returned once in RoleSaved). A role
+    whose holder changes loses the old holder's account, so access does not pass with the role.
     """
     if kind not in Kind.values:
         raise GridError(_("请选择职务：片长、组长或邻长"))
@@ -340,13 +344,12 @@ def grid_role_save(
         created = role is None
         if created:
             role = GridRole(compound=compound)
+        elif role.member_id != (member.pk if member else None) or (member is None and role.phone != phone):
+            role.user = None  # a new holder does not inherit the old holder's sign-in
         role.kind, role.parent, role.member, role.name, role.phone = kind, parent, member, name, phone
         password = None
         if create_account and role.user_id is None:
-            user, password = _account(role, member, phone)
-            role.user = user
-        elif member is not None and member.user_id and role.user_id is None:
-            role.user_id = member.user_id  # a member's own account reaches the compound at once
+            role.user, password = _account(role, member, phone)
         role.save()
         role.households.set(household_ids)
     return RoleSaved(role, created, password)
