@@ -1,7 +1,7 @@
 """Open311 GeoReport v2: services, requests read and posted with a board-issued key, the GeoReport
 error format, privacy of the reporter, and the board's keys page."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.test import Client
@@ -132,14 +132,18 @@ def test_fixed_and_closed_matters_are_closed_and_private_notes_stay_private(keye
     fixed = report(keyed)
     services.matter_resolve(fixed, keyed["users"]["group"], households_benefited=6, note="已安装充电桩")
     services.matter_note(fixed, keyed["users"]["group"], "陈阿姨说邻居有意见", public=False)
+    leaked = report(keyed, category="repairs")
+    services.matter_note(leaked, keyed["users"]["group"], "已电话联系陈阿姨 13812345678，明天维修", public=True)
     closed = report(keyed, category="noise")
     services.matter_set_state(closed, keyed["users"]["chief"], "not_responsible", note="已转交城管")
     by_id = {r["service_request_id"]: r for r in get("/open311/v2/requests.json").json()}
     assert by_id[str(fixed.pk)]["status"] == "closed" and by_id[str(fixed.pk)]["status_notes"] == "已安装充电桩"
     assert by_id[str(fixed.pk)]["expected_datetime"] is None
     assert by_id[str(closed.pk)]["status"] == "closed" and by_id[str(closed.pk)]["status_notes"] == "已转交城管"
-    assert [r["service_request_id"] for r in get("/open311/v2/requests.json", status="open").json()] == []
+    assert [r["service_request_id"] for r in get("/open311/v2/requests.json", status="open").json()] == [str(leaked.pk)]
     assert len(get("/open311/v2/requests.json", status="closed").json()) == 2
+    note = by_id[str(leaked.pk)]["status_notes"]
+    assert "138****5678" in note and REPORTER["name"] not in note and REPORTER["phone"] not in note
 
 
 def test_filters_by_id_code_and_dates(keyed):
@@ -156,6 +160,10 @@ def test_filters_by_id_code_and_dates(keyed):
     assert get("/open311/v2/requests.json", service_code="lighting").json() == []  # outside the default 90 days
     assert len(get("/open311/v2/requests.json", service_code="e_bike_charging,lighting", start_date=start).json()) == 2
     assert get("/open311/v2/requests.json", jurisdiction_id="WY").json()[0]["service_request_id"] == str(new.pk)
+    day = timezone.localtime(new.created_at).date().isoformat()
+    assert len(get("/open311/v2/requests.json", start_date=day, end_date=day).json()) == 1  # a bare date is the whole day
+    utc = (now - timedelta(days=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(get("/open311/v2/requests.json", start_date=utc).json()) == 1
     one = get(f"/open311/v2/requests/{new.pk}.json").json()
     assert len(one) == 1 and set(one[0]) == REQUEST_FIELDS
 
@@ -266,6 +274,7 @@ def test_a_revoked_key_is_refused(keyed):
         ({"lat": None, "long": None, "attribute[compound_id]": "999999"}, 404, "compound_id"),
         ({"description": " "}, 400, "请描述"),
         ({"phone": "12345"}, 400, "手机号码"),
+        ({"jurisdiction_id": "DT"}, 404, "jurisdiction_id"),
     ],
 )
 def test_bad_posts_get_the_georeport_error_format_and_save_nothing(keyed, fields, status, text):

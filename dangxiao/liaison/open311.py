@@ -87,13 +87,13 @@ def public_matters() -> QuerySet:
     )
 
 
-def _scrub(text: str, name: str) -> str:
-    """A short public description: phone numbers masked, the reporter's name taken out."""
+def _scrub(text: str, name: str, limit: int = SHORT) -> str:
+    """Public text (a short description, a note): phone numbers masked, the reporter's name taken out."""
     text = PHONE_IN_TEXT.sub(r"\1****\2", text or "")
     if name and len(name) >= 2:
         text = text.replace(name, "居民")
     text = " ".join(text.split())
-    return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _notice(category: MatterCategory) -> str:
@@ -107,7 +107,7 @@ def request_out(m: Matter) -> dict:
     return {
         "service_request_id": str(m.pk),
         "status": "open" if open_ else "closed",
-        "status_notes": getattr(m, "status_notes", None) or None,
+        "status_notes": _scrub(notes, m.reporter_name, limit=1000) if (notes := getattr(m, "status_notes", None)) else None,
         "service_name": m.category.name,
         "service_code": m.category.code,
         "description": _scrub(m.description, m.reporter_name),
@@ -130,9 +130,10 @@ def _when(value: str, *, end: bool) -> datetime:
     value = (value or "").strip().replace(" ", "+")  # a '+' offset left unescaped in a query string arrives as a space
     parsed = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None and (day := parse_date(value)) is not None:
+        if len(value) == 10 and (day := parse_date(value)) is not None:
             parsed = datetime.combine(day + timedelta(days=1) if end else day, time.min)
+        else:
+            parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
@@ -277,6 +278,9 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
     client = client_for_key(params.get("api_key", ""))
     if client is None:
         raise Open311Error(403, "API 密钥无效或已吊销")
+    jurisdiction = (params.get("jurisdiction_id") or "").strip()
+    if jurisdiction and jurisdiction != client.working_committee.code:
+        raise Open311Error(404, "未找到该辖区（jurisdiction_id），或本应用的密钥不适用于该辖区")
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
