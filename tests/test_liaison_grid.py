@@ -378,3 +378,16 @@ def test_revealing_a_phone_or_a_household_contact_is_audited_one_record_at_a_tim
     other = liaison["b_households"][0]
     assert client.post(url("household_reveal", a.pk, other.pk)).status_code == 404
     assert client.post(url("household_reveal", liaison["b"].pk, other.pk)).status_code == 404
+
+
+def test_households_page_and_role_form_query_counts_do_not_grow(liaison, django_assert_max_num_queries):
+    a = liaison["a"]
+    client = login(liaison["users"]["committee"])
+    client.get(url("compound_households", a.pk))
+    bld = Building.objects.create(compound=a, name="9栋")
+    Household.objects.bulk_create([Household(building=bld, room=f"{i:03d}", contact_phone="13812345678") for i in range(100)])
+    with django_assert_max_num_queries(8):
+        page = client.get(url("compound_households", a.pk))
+    assert len(page.context["households"]) == 124 and "13812345678" not in page.content.decode()
+    with django_assert_max_num_queries(10):
+        assert client.get(url("role_edit", a.pk, liaison["roles"]["n1"].pk)).status_code == 200
