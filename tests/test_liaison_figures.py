@@ -362,3 +362,24 @@ def test_the_settings_page_costs_few_queries(liaison):
     for i in range(5):
         CannedReply.objects.create(state_id="accepted", title=f"回复{i}", text="内容")
     assert _page_queries(client, url) == first
+
+
+def test_a_matter_reported_while_the_board_edits_still_locks_the_code(liaison):
+    """The form read no matters, one arrived before the save: the service refuses and saves nothing."""
+    from dangxiao.liaison import settings_services
+    from dangxiao.liaison.figures_forms import CannedReplyFormSet, CategoryFormSet, StateFormSet
+
+    client = login(liaison["users"]["principal"])
+    data = _settings_data(client)
+    data["categories-0-code"] = "charging"
+    data["states-0-label"] = "待核实"
+    stale = MatterCategory.objects.order_by("order", "code")  # no matter_count: the form sees none
+    categories = CategoryFormSet(data, queryset=stale, prefix="categories")
+    states = StateFormSet(data, queryset=settings_services.states_for_settings(), prefix="states")
+    replies = CannedReplyFormSet(data, queryset=settings_services.replies_for_settings(), prefix="replies")
+    assert categories.is_valid() and states.is_valid() and replies.is_valid()
+    report(liaison)  # an e_bike_charging matter arrives
+    before = _snapshot()
+    with pytest.raises(settings_services.SettingsError, match="e_bike_charging”已有事项"):
+        settings_services.settings_save(categories=categories, states=states, replies=replies)
+    assert _snapshot() == before

@@ -4,7 +4,7 @@ saved together or not at all."""
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 
-from .models import CannedReply, MatterCategory, MatterState
+from .models import CannedReply, Matter, MatterCategory, MatterState
 
 
 class SettingsError(Exception):
@@ -29,16 +29,13 @@ def settings_save(*, categories, states, replies) -> None:
     a change to the code of a category that matters already use, and codes that clash."""
     try:
         with transaction.atomic():
-            changed = [f.instance.pk for f in categories.forms if f.instance.pk and "code" in f.changed_data]
+            changed = {f.instance.pk: f.initial.get("code", "") for f in categories.forms if f.instance.pk and "code" in f.changed_data}
             if changed:
-                in_use = dict(
-                    MatterCategory.objects.select_for_update()
-                    .filter(pk__in=changed, matters__isnull=False)
-                    .distinct()
-                    .values_list("pk", "code")
-                )
+                # Lock the categories first, so no matter can refer to one while its code changes.
+                list(MatterCategory.objects.select_for_update().filter(pk__in=changed).values_list("pk", flat=True))
+                in_use = set(Matter.objects.filter(category_id__in=changed).values_list("category_id", flat=True))
                 if in_use:
-                    codes = "、".join(sorted(in_use.values()))
+                    codes = "、".join(sorted(changed[pk] for pk in in_use))
                     raise SettingsError(f"类别“{codes}”已有事项，代码不能修改")
             categories.save()
             states.save()
