@@ -488,7 +488,7 @@ def matters_escalate(now: datetime | None = None) -> int:
     moved = 0
     for pk in list(late_response.values_list("pk", flat=True)) + list(late_resolution.values_list("pk", flat=True)):
         with transaction.atomic():
-            matter = Matter.objects.select_for_update().select_related("category", "assigned_role").get(pk=pk)
+            matter = Matter.objects.select_for_update(of=("self",)).select_related("category", "assigned_role").get(pk=pk)
             if matter.state not in OPEN_STATES:
                 continue
             late = matter.respond_by if matter.state == "reported" else matter.resolve_by
