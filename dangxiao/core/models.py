@@ -10,6 +10,8 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", _("查看完整个人信息")
         EXPORT = "export", _("导出名单")
         IMPORT = "import", _("导入名单")
+        OPEN311_ISSUE = "open311_issue", _("签发 Open311 密钥")
+        OPEN311_REVOKE = "open311_revoke", _("吊销 Open311 密钥")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
