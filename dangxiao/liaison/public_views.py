@@ -35,7 +35,7 @@ SIMILAR_LIMIT = 5
 def _public(response: HttpResponse) -> HttpResponse:
     """Keep the tokens in these addresses out of search engines and other sites' logs."""
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # not no-referrer: browsers then send "Origin: null" and CSRF refuses the form
     response["Cache-Control"] = "no-store"
     return response
 
@@ -149,7 +149,8 @@ def similar(request, token: str):
     compound = _compound(token)
     category_id = request.GET.get("category", "")
     similar = _similar(compound, category_id if category_id.isdigit() else None, timezone.now())
-    context = {"compound": compound, "similar": _labelled(similar)}
+    # Having seen the list here, the resident is not asked again on submitting (and keeps their photos).
+    context = {"compound": compound, "similar": _labelled(similar), "seen": True}
     return _public(render(request, "liaison/public/_similar.html", context))
 
 
