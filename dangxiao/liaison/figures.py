@@ -190,6 +190,7 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
     for m in overdue:
         m.deadline = m.respond_by if m.state == "reported" else m.resolve_by
         m.late_hours = round(_hours(m.deadline, now), 1)
+        m.late_days = round(m.late_hours / 24, 1)
         m.state_label = labels.get(m.state, m.state)
     overdue.sort(key=lambda m: (m.deadline, m.pk))
 
