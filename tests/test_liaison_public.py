@@ -348,3 +348,23 @@ def test_the_poster_is_for_staff_managing_the_compound(liaison):
     assert login(liaison["users"]["secretary"]).get(poster_url(liaison["a"])).status_code == 404
     assert login(liaison["users"]["committee"]).get(poster_url(liaison["b"])).status_code == 404
     assert login(liaison["users"]["neighbour"]).get(poster_url(liaison["a"])).status_code == 404
+
+
+def test_the_report_form_is_csrf_protected_after_the_size_check(liaison):
+    client = Client(enforce_csrf_checks=True)
+    data = {"category": liaison["categories"]["lighting"].pk, "description": "路灯不亮"}
+    assert client.post(report_url(liaison["a"]), data).status_code == 403
+    assert client.post(report_url(liaison["a"]), data, CONTENT_LENGTH=str(17 * 1024 * 1024)).status_code == 413
+    client.get(report_url(liaison["a"]))
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+    assert client.post(report_url(liaison["a"]), data).status_code == 302
+    assert Matter.objects.count() == 1
+
+
+def test_the_follow_up_code_leads_to_the_reporters_page(liaison):
+    post_report(liaison)
+    matter = Matter.objects.get()
+    response = Client().get(reverse("residents:lookup"), {"code": f" {matter.token} "})
+    assert response.status_code == 302 and response["Location"] == reverse("residents:matter", args=[matter.token])
+    assert Client().get(reverse("residents:lookup"), {"code": "nope/../x"}).status_code == 302
+    assert Client().get(reverse("residents:lookup"), {"code": "nope/../x"}, follow=True).status_code == 404
