@@ -21,8 +21,10 @@ from dangxiao.core.models import AuditEvent
 from dangxiao.people import services
 from dangxiao.people.models import Member
 from dangxiao.people.roster import COLUMNS
+from dangxiao.teaching.models import Course
 
 from .conftest import login
+from .factories import make_school
 from .test_roster_import import row, xlsx
 
 HEADERS = [c.header for c in COLUMNS]
@@ -141,6 +143,21 @@ def test_the_import_template_made_in_english_is_chinese(people):
     assert [c.value for c in wb["党员名单"][1]] == HEADERS
     kinds = {r[0]: r[2] for r in wb["组织列表"].iter_rows(min_row=2, values_only=True)}
     assert kinds == {"C1": "党委", "C1-1": "党支部", "C1-2": "党支部"}
+
+
+@pytest.mark.django_db
+def test_school_and_teaching_pages_show_model_choice_labels_in_english(people):
+    school, _main, _small = make_school(people["tree"])
+    Course.objects.create(school=school, title="党章学习", kind=Course.Kind.THEORY)
+    client = in_english(login(people["users"]["principal"]))
+
+    network = client.get(reverse("school:network")).content.decode()
+    assert "<td>Main venue</td>" in network and "<td>Community teaching point</td>" in network
+    assert "主阵地" not in network and "集中教学点" not in network
+
+    courses = client.get(reverse("teaching:course_list")).content.decode()
+    assert "<td>Theory classroom</td>" in courses and 'href="?kind=practice">Practice classroom</a>' in courses
+    assert "理论课堂" not in courses and "实践课堂" not in courses
 
 
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}

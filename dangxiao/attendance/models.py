@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from dangxiao.people.models import Member
 from dangxiao.school.models import School, Teacher
@@ -13,34 +14,34 @@ from dangxiao.teaching.models import Session
 
 class Attendance(models.Model):
     class Status(models.TextChoices):
-        PRESENT = "present", "出席"
-        LATE = "late", "迟到"
-        LEFT_EARLY = "left_early", "早退"
-        EXCUSED = "excused", "请假"
-        ABSENT = "absent", "缺席"
+        PRESENT = "present", _("出席")
+        LATE = "late", _("迟到")
+        LEFT_EARLY = "left_early", _("早退")
+        EXCUSED = "excused", _("请假")
+        ABSENT = "absent", _("缺席")
 
     class Method(models.TextChoices):
-        QR = "qr", "扫码签到"
-        KIOSK = "kiosk", "签到机"
-        MANUAL = "manual", "手工标记"
-        IMPORT = "import", "导入"
+        QR = "qr", _("扫码签到")
+        KIOSK = "kiosk", _("签到机")
+        MANUAL = "manual", _("手工标记")
+        IMPORT = "import", _("导入")
 
     ATTENDED = (Status.PRESENT, Status.LATE, Status.LEFT_EARLY)
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendances")
-    status = models.CharField("状态", max_length=12, choices=Status.choices)
-    method = models.CharField("方式", max_length=8, choices=Method.choices, default=Method.MANUAL)
-    is_walk_in = models.BooleanField("临时参加", default=False)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
+    method = models.CharField(_("方式"), max_length=8, choices=Method.choices, default=Method.MANUAL)
+    is_walk_in = models.BooleanField(_("临时参加"), default=False)
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     marked_at = models.DateTimeField(auto_now=True)
-    checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     device_id = models.CharField(max_length=40, blank=True, db_index=True)
 
     class Meta:
-        verbose_name = "考勤"
-        verbose_name_plural = "考勤"
+        verbose_name = _("考勤")
+        verbose_name_plural = _("考勤")
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="one_attendance_per_member_session")]
         indexes = [models.Index(fields=["member", "status"])]
 
@@ -54,13 +55,13 @@ class SessionRating(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="ratings")
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="ratings")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    score = models.PositiveSmallIntegerField("评分", validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.CharField("评价", max_length=300, blank=True)
+    score = models.PositiveSmallIntegerField(_("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.CharField(_("评价"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "讲师评价"
-        verbose_name_plural = "讲师评价"
+        verbose_name = _("讲师评价")
+        verbose_name_plural = _("讲师评价")
         constraints = [
             models.UniqueConstraint(fields=["session", "member"], name="one_rating_per_member_session"),
             models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"),
@@ -77,21 +78,21 @@ class AttendancePolicy(models.Model):
     DEFAULT_CREDIT = {"present": 1, "late": 1, "left_early": 0.5, "excused": 0, "absent": 0}
 
     school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="attendance_policy")
-    opens_minutes_before = models.PositiveSmallIntegerField("开始前多少分钟可签到", default=30)
-    late_after_minutes = models.PositiveSmallIntegerField("开始后多少分钟算迟到", default=10)
-    closes_minutes_after_end = models.PositiveSmallIntegerField("结束后多少分钟停止签到", default=0)
-    code_step_seconds = models.PositiveSmallIntegerField("二维码刷新间隔（秒）", default=15)
-    code_grace_seconds = models.PositiveSmallIntegerField("二维码过期宽限（秒）", default=2)
-    device_lock_minutes = models.PositiveSmallIntegerField("同一手机为他人签到的锁定（分钟）", default=240)
-    points = models.JSONField("各状态积分", default=dict, blank=True)
-    credit = models.JSONField("各状态计学时比例", default=dict, blank=True)
-    minutes_per_hour = models.PositiveSmallIntegerField("多少分钟计1学时", default=45)
-    warn_below_rate = models.DecimalField("出勤率低于此值预警", max_digits=3, decimal_places=2, default=Decimal("0.80"))
-    warn_min_sessions = models.PositiveSmallIntegerField("至少多少次课后预警", default=3)
+    opens_minutes_before = models.PositiveSmallIntegerField(_("开始前多少分钟可签到"), default=30)
+    late_after_minutes = models.PositiveSmallIntegerField(_("开始后多少分钟算迟到"), default=10)
+    closes_minutes_after_end = models.PositiveSmallIntegerField(_("结束后多少分钟停止签到"), default=0)
+    code_step_seconds = models.PositiveSmallIntegerField(_("二维码刷新间隔（秒）"), default=15)
+    code_grace_seconds = models.PositiveSmallIntegerField(_("二维码过期宽限（秒）"), default=2)
+    device_lock_minutes = models.PositiveSmallIntegerField(_("同一手机为他人签到的锁定（分钟）"), default=240)
+    points = models.JSONField(_("各状态积分"), default=dict, blank=True)
+    credit = models.JSONField(_("各状态计学时比例"), default=dict, blank=True)
+    minutes_per_hour = models.PositiveSmallIntegerField(_("多少分钟计1学时"), default=45)
+    warn_below_rate = models.DecimalField(_("出勤率低于此值预警"), max_digits=3, decimal_places=2, default=Decimal("0.80"))
+    warn_min_sessions = models.PositiveSmallIntegerField(_("至少多少次课后预警"), default=3)
 
     class Meta:
-        verbose_name = "考勤规则"
-        verbose_name_plural = "考勤规则"
+        verbose_name = _("考勤规则")
+        verbose_name_plural = _("考勤规则")
 
     def __str__(self) -> str:
         return f"{self.school} 考勤规则"
@@ -105,22 +106,22 @@ class AttendancePolicy(models.Model):
 
 class LeaveRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "待审批"
-        APPROVED = "approved", "已批准"
-        REFUSED = "refused", "未批准"
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="leave_requests")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="leave_requests")
-    reason = models.CharField("请假事由", max_length=300)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("请假事由"), max_length=300)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "请假"
-        verbose_name_plural = "请假"
+        verbose_name = _("请假")
+        verbose_name_plural = _("请假")
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="one_leave_request_per_session")]
 
     def __str__(self) -> str:
@@ -133,15 +134,15 @@ class StudyHourRule(models.Model):
     LEADER_POSITIONS = ("secretary", "deputy_secretary", "committee_member")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="study_hour_rules")
-    year = models.PositiveSmallIntegerField("年度")
-    member_hours = models.DecimalField("党员每年学时", max_digits=5, decimal_places=1, default=Decimal("32"))
-    leader_hours = models.DecimalField("书记、委员每年学时", max_digits=5, decimal_places=1, default=Decimal("56"))
-    exempt_elderly_infirm = models.BooleanField("年老体弱者不作硬性要求", default=True)
-    note = models.CharField("依据", max_length=200, blank=True, default="《中国共产党党员教育管理工作条例》第二十条、第二十三条")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    member_hours = models.DecimalField(_("党员每年学时"), max_digits=5, decimal_places=1, default=Decimal("32"))
+    leader_hours = models.DecimalField(_("书记、委员每年学时"), max_digits=5, decimal_places=1, default=Decimal("56"))
+    exempt_elderly_infirm = models.BooleanField(_("年老体弱者不作硬性要求"), default=True)
+    note = models.CharField(_("依据"), max_length=200, blank=True, default="《中国共产党党员教育管理工作条例》第二十条、第二十三条")
 
     class Meta:
-        verbose_name = "学时要求"
-        verbose_name_plural = "学时要求"
+        verbose_name = _("学时要求")
+        verbose_name_plural = _("学时要求")
         constraints = [models.UniqueConstraint(fields=["school", "year"], name="one_rule_per_school_year")]
 
     def __str__(self) -> str:
@@ -151,6 +152,8 @@ class StudyHourRule(models.Model):
 class StudyHourEntry(models.Model):
     """One credit in the yearly 学时 ledger."""
 
+    # Not translated yet: pdf.certificate_breakdown turns these labels into text before the
+    # certificate is rendered in Chinese, so lazy labels would print English on it.
     class Source(models.TextChoices):
         SESSION = "session", "集中培训"
         ONLINE = "online", "网上学习"
@@ -158,19 +161,19 @@ class StudyHourEntry(models.Model):
         EXTERNAL = "external", "外部培训"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="study_hours")
-    date = models.DateField("日期", db_index=True)
-    hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
-    source = models.CharField("来源", max_length=16, choices=Source.choices)
-    category = models.CharField("类别", max_length=16, blank=True)
+    date = models.DateField(_("日期"), db_index=True)
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    category = models.CharField(_("类别"), max_length=16, blank=True)
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.CASCADE, related_name="study_hour_entries")
-    reference = models.CharField("关联记录", max_length=40, blank=True, help_text="如 lesson:12 或 visit:3，保证同一来源只记一次")
-    note = models.CharField("说明", max_length=200, blank=True)
+    reference = models.CharField(_("关联记录"), max_length=40, blank=True, help_text=_("如 lesson:12 或 visit:3，保证同一来源只记一次"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "学时记录"
-        verbose_name_plural = "学时记录"
+        verbose_name = _("学时记录")
+        verbose_name_plural = _("学时记录")
         constraints = [
             models.UniqueConstraint(fields=["member", "session"], condition=models.Q(session__isnull=False), name="one_session_credit"),
             models.UniqueConstraint(fields=["member", "reference"], condition=~models.Q(reference=""), name="one_credit_per_reference"),
@@ -185,15 +188,15 @@ class StudyHourCertificate(models.Model):
     """学时证明: a member's hours for a year, checkable by anyone holding its code."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="certificates")
-    year = models.PositiveSmallIntegerField("年度")
-    hours = models.DecimalField("学时", max_digits=6, decimal_places=1)
-    code = models.CharField("验证码", max_length=16, unique=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1)
+    code = models.CharField(_("验证码"), max_length=16, unique=True)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "学时证明"
-        verbose_name_plural = "学时证明"
+        verbose_name = _("学时证明")
+        verbose_name_plural = _("学时证明")
 
     def __str__(self) -> str:
         return f"{self.member} {self.year} {self.code}"
@@ -209,8 +212,8 @@ class HomeDeliveryPair(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "送学上门结对"
-        verbose_name_plural = "送学上门结对"
+        verbose_name = _("送学上门结对")
+        verbose_name_plural = _("送学上门结对")
         constraints = [models.UniqueConstraint(fields=["cohort", "elder"], name="one_helper_per_elder_per_cohort")]
 
     def __str__(self) -> str:
@@ -220,17 +223,17 @@ class HomeDeliveryPair(models.Model):
 class HomeVisit(models.Model):
     pair = models.ForeignKey(HomeDeliveryPair, on_delete=models.CASCADE, related_name="visits")
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="home_visits")
-    visited_on = models.DateField("上门日期")
-    minutes = models.PositiveSmallIntegerField("时长（分钟）")
-    content = models.CharField("学习内容", max_length=300)
-    photo = models.FileField("照片", upload_to="visits/%Y/%m/", blank=True)
-    elder_confirmed = models.BooleanField("老党员已确认", default=False)
-    confirmation = models.CharField("确认方式", max_length=100, blank=True)
+    visited_on = models.DateField(_("上门日期"))
+    minutes = models.PositiveSmallIntegerField(_("时长（分钟）"))
+    content = models.CharField(_("学习内容"), max_length=300)
+    photo = models.FileField(_("照片"), upload_to="visits/%Y/%m/", blank=True)
+    elder_confirmed = models.BooleanField(_("老党员已确认"), default=False)
+    confirmation = models.CharField(_("确认方式"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "上门送学记录"
-        verbose_name_plural = "上门送学记录"
+        verbose_name = _("上门送学记录")
+        verbose_name_plural = _("上门送学记录")
         ordering = ["-visited_on"]
 
     def __str__(self) -> str:
@@ -247,8 +250,8 @@ class VolunteerTime(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "志愿服务时长"
-        verbose_name_plural = "志愿服务时长"
+        verbose_name = _("志愿服务时长")
+        verbose_name_plural = _("志愿服务时长")
 
     def __str__(self) -> str:
         return f"{self.member} {self.minutes}"
