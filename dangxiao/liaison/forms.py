@@ -14,6 +14,7 @@ from .services import FOLLOW_UP_AFTER
 SELECT = {"class": "form-select form-select-sm"}
 INPUT = {"class": "form-control form-control-sm"}
 NOTE = {"class": "form-control", "rows": 3}
+CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
 def overdue_q(now: datetime) -> Q:
@@ -94,14 +95,24 @@ class MatterFilterForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    note = forms.CharField(label=_("说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={**NOTE, "rows": 2}))
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={**NOTE, "rows": 2, "data-canned-target": "", "placeholder": _("说明（可选）")}),
+    )
 
 
 class AssignForm(forms.Form):
     """One target, as "role:<id>", "member:<id>" or "party:<id>" out of the offered ones."""
 
     target = forms.ChoiceField(label=_("承办对象"), widget=forms.Select(attrs={"class": "form-select"}))
-    note = forms.CharField(label=_("说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={**NOTE, "rows": 2}))
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={**NOTE, "rows": 2, "placeholder": _("交办说明（可选）")}),
+    )
 
     def __init__(self, *args, roles=(), members=(), parties=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +144,7 @@ class StateForm(forms.Form):
     note = forms.CharField(
         label=_("说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={**NOTE, "data-canned-target": ""})
     )
-    public = forms.BooleanField(label=_("公开（居民可见）"), required=False, initial=True)
+    public = forms.BooleanField(label=_("公开（居民可见）"), required=False, initial=True, widget=CHECK)
 
     def __init__(self, *args, labels: dict, current: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +153,7 @@ class StateForm(forms.Form):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("备注"), max_length=1000, widget=forms.Textarea(attrs=NOTE))
-    public = forms.BooleanField(label=_("公开（居民可见）"), required=False)
+    public = forms.BooleanField(label=_("公开（居民可见）"), required=False, widget=CHECK)
 
 
 class ResolveForm(forms.Form):
@@ -158,7 +169,12 @@ class MergeForm(forms.Form):
     into = forms.IntegerField(
         label=_("合并到事项编号"), min_value=1, widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"})
     )
-    note = forms.CharField(label=_("说明"), required=False, max_length=1000, widget=forms.TextInput(attrs={"class": "form-control"}))
+    note = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("说明（可选）")}),
+    )
 
 
 # --- Recording a matter on a resident's behalf -------------------------------------------------------
