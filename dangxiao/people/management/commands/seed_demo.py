@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from dangxiao.attendance.demo import build_attendance
-from dangxiao.liaison.demo import build_compounds, wipe_compounds
+from dangxiao.liaison.demo import build_compounds, build_liaison, grid_labels, wipe_compounds
 from dangxiao.online.demo import build_online
 from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Organization
@@ -24,10 +24,11 @@ class Command(BaseCommand):
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
         build_people(self.stdout)
-        build_compounds(self.stdout)
+        build_compounds()  # counted with the liaison grid below
         build_teaching(build_school(self.stdout), self.stdout)
         build_attendance(self.stdout)  # the roll before the demo day
         build_online(self.stdout)  # after the attendance builder, which resets the ledger
+        build_liaison(self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             "13900000005": "副校长",
             "13900000006": "教学副校长",
         }
+        grid = grid_labels([phone for phone, *_ in DEMO_ACCOUNTS])  # e.g. "青山祠小区邻长"
         for phone, name, *_ in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {phone}  {name}（{labels[phone]}）")
+            also = f"，也是{grid[phone]}" if phone in grid else ""
+            self.stdout.write(f"  {phone}  {name}（{labels[phone]}{also}）")
         self.stdout.write("  admin        系统管理员（超级用户）")
