@@ -189,6 +189,8 @@ def test_the_figures_page_shows_the_committees_compound(history):
     assert "vendor/echarts/dist/echarts.min.js" in body and 'id="figures-data"' in body
     charts = response.context["charts"]
     assert charts["resolved"][-1] == 3 and charts["months"][-1] == "2026-03"
+    m5 = history["m"][4]  # still waiting for acceptance: overdue today, linked to its page
+    assert f'href="{reverse("liaison:matter_detail", args=[m5.pk])}"' in body
 
 
 def test_the_page_filters_by_year_and_compound(history):
