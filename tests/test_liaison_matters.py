@@ -403,6 +403,17 @@ def test_staff_over_several_compounds_choose_one_first(liaison):
     assert 'name="description"' in client.get(NEW, {"compound": liaison["b"].pk}).content.decode()
 
 
+def test_the_record_page_keeps_to_a_query_budget(liaison, django_assert_max_num_queries):
+    client = login(liaison["users"]["neighbour"])
+    for i in range(10):
+        report(liaison, category="lighting", description=f"路灯{i}", phone="")
+    with django_assert_max_num_queries(12):
+        assert client.get(NEW).status_code == 200
+    with django_assert_max_num_queries(14):
+        response = client.post(NEW, record_data(liaison))
+    assert response.status_code == 200 and len(re.findall(r'name="merge_into" value="\d+"', response.content.decode())) == 5
+
+
 # --- Navigation --------------------------------------------------------------------------------
 
 
