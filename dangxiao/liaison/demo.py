@@ -14,7 +14,7 @@ import heapq
 import itertools
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -75,6 +75,16 @@ def build_compounds(stdout=None) -> int:
     if stdout:
         stdout.write(f"  小区 {len(rows)} 个（含坐标）")
     return len(rows)
+
+
+def _daytime(when: datetime) -> datetime:
+    """People act between 7:00 and 22:00: a step due at night happens the next morning; whole minutes."""
+    local = when.astimezone(SHANGHAI).replace(second=0, microsecond=0)
+    if local.hour >= 22:
+        local += timedelta(days=1)
+    if local.hour >= 22 or local.hour < 7:
+        local = local.replace(hour=8 + local.hour % 3)
+    return local
 
 
 def _resident_name(rng: random.Random) -> str:
@@ -406,12 +416,15 @@ class _History:
         self.escalated: dict[int, tuple[datetime, int | None]] = {}  # matter id → when and to whom
 
     # the clock
-    def start(self, life: Iterator[datetime]) -> None:
-        def resume(_now=None):
+    def start(self, life: Generator[datetime, datetime, None]) -> None:
+        """Run `life` step by step: it yields when its next step is due and is sent the time it runs at."""
+
+        def resume(now=None):
             try:
-                when = next(life)
+                when = _daytime(life.send(now))
             except StopIteration:
                 return
+            when = max(when, now or when)  # never before the step just done
             if when < END:  # later events have not happened by the demo's today
                 heapq.heappush(self.queue, (when, next(self.seq), resume))
 
@@ -422,7 +435,7 @@ class _History:
             when, _seq, resume = heapq.heappop(self.queue)
             resume(when)
 
-    def ticks(self) -> Iterator[datetime]:
+    def ticks(self) -> Generator[datetime, datetime, None]:
         """Every Monday morning the periodic jobs escalate overdue matters and ask for follow-ups."""
         day = HISTORY_START + timedelta(days=(7 - HISTORY_START.weekday()) % 7)
         at = datetime.combine(day, time(8, 0), tzinfo=SHANGHAI)
@@ -503,27 +516,27 @@ class _History:
         return S.matter_resolve(m, self.actor(m, spec), households_benefited=spec.benefited, note=note, now=now)
 
     # the lives
-    def life(self, spec: _Spec) -> Iterator[datetime]:
+    def life(self, spec: _Spec) -> Generator[datetime, datetime, None]:
         rng = self.rng
         category = self.categories[spec.category]
         now = spec.created
-        yield now
+        now = yield now
         m = self.report(spec, now)
         if spec.fate == "open" and spec.stage == "reported" and not spec.grid:
             return
         if not spec.grid:
             late = rng.random() < 0.1
             now += timedelta(hours=category.respond_hours * (rng.uniform(1.1, 3) if late else rng.uniform(0.05, 0.9)))
-            yield now
+            now = yield now
             m = S.matter_accept(m, self.actor(m, spec), note="您反映的问题已受理，我们会尽快安排人员处理，请留意进展。", now=now)
         if spec.fate == "duplicate":
             now += timedelta(hours=rng.uniform(1, 20))
-            yield now
+            now = yield now
             S.matter_merge(m, spec.original.matter, self.actor(m, spec), now=now)
             return
         if spec.fate in ("not_responsible", "withdrawn"):
             now += timedelta(hours=rng.uniform(2, 48))
-            yield now
+            now = yield now
             note = NOT_OURS.get(spec.category, "") if spec.fate == "not_responsible" else "居民来电表示问题已自行解决，撤回反映"
             S.matter_set_state(m, self.actor(m, spec), spec.fate, note=note, now=now)
             return
@@ -532,28 +545,28 @@ class _History:
         due = max(spec.created + timedelta(days=spec.days), now + timedelta(hours=3))
         span = due - now
         now += span * rng.uniform(0.05, 0.25)
-        yield now
+        now = yield now
         m = self.assign(m, spec, now)
         if spec.fate == "open" and spec.stage == "assigned":
             return
         if spec.fate in ("open", "stuck") or rng.random() < 0.5:
             now += (due - now) * rng.uniform(0.2, 0.6)
-            yield now
+            now = yield now
             note = "需要街道统筹老旧小区改造资金，已上报街道" if spec.fate == "stuck" else rng.choice(PROGRESS_NOTES)
             m = S.matter_set_state(m, self.actor(m, spec), "in_progress", note=note, now=now)
         if spec.fate in ("open", "stuck"):
             return
         now = due
-        yield now
+        now = yield now
         m = self.resolve(m, spec, now)
         if spec.after == "confirm":
             now += timedelta(hours=rng.uniform(3, 72))
-            yield now
+            now = yield now
             S.matter_confirm_fixed(m, now=now)
             return
         elif spec.after in ("follow_up", "follow_up_no"):
             now += timedelta(days=15, hours=rng.uniform(1, 48))  # after the next Monday's question
-            yield now
+            now = yield now
             m = Matter.objects.get(pk=m.pk)
             if m.follow_up_asked_at is None or m.stayed_fixed is not None:
                 return
@@ -563,16 +576,16 @@ class _History:
                 return
         elif spec.after == "reopen":
             now += timedelta(days=rng.uniform(2, 5))
-            yield now
+            now = yield now
             m = S.matter_reopen(m, note=rng.choice(REOPEN_NOTES), now=now)
         else:
             return
         # reopened: look again, fix again
         now += timedelta(days=rng.uniform(0.5, 2))
-        yield now
+        now = yield now
         m = S.matter_set_state(m, self.actor(m, spec), "in_progress", note="已重新安排人员处理", now=now)
         now += timedelta(days=rng.uniform(2, 8))
-        yield now
+        now = yield now
         self.resolve(m, spec, now, again=True)
 
 
@@ -644,9 +657,9 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
             if recent:
                 fate = rng.choices(("resolved", "open", "not_responsible"), weights=(45, 50, 5))[0]
             elif following >= TODAY - timedelta(days=31):
-                fate = rng.choices(("resolved", "open", "not_responsible", "withdrawn"), weights=(75, 15, 7, 3))[0]
+                fate = rng.choices(("resolved", "open", "not_responsible", "withdrawn"), weights=(78, 15, 5, 2))[0]
             else:
-                fate = rng.choices(("resolved", "not_responsible", "withdrawn"), weights=(88, 8, 4))[0]
+                fate = rng.choices(("resolved", "not_responsible", "withdrawn"), weights=(92, 6, 2))[0]
             code = rng.choices(codes, weights)[0]
             if fate == "not_responsible" and code not in NOT_OURS:
                 code = rng.choice(list(NOT_OURS))
