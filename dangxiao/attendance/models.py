@@ -37,13 +37,18 @@ class Attendance(models.Model):
     marked_at = models.DateTimeField(auto_now=True)
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    device_id = models.CharField(max_length=40, blank=True, db_index=True)
+    device_id = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("考勤")
         verbose_name_plural = _("考勤")
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="one_attendance_per_member_session")]
-        indexes = [models.Index(fields=["member", "status"])]
+        # (session, device_id): the check-in's "this phone has just checked in someone else" lookup, which
+        # an index on device_id alone left SQLite to answer by scanning the session's whole roll.
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            models.Index(fields=["session", "device_id"], name="attendance_session_device"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.session} {self.status}"

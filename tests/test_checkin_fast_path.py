@@ -1,0 +1,141 @@
+"""The member's check-in through the API, the hottest write path (README "Benchmarks"): its query budget, and
+the outcomes that its one read (attendance.selectors.check_in_facts) decides."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dangxiao.attendance import codes, services
+from dangxiao.attendance.models import Attendance, AttendancePolicy, StudyHourEntry
+from dangxiao.people.models import ApiToken
+from dangxiao.teaching.models import Enrollment, Session
+
+from .factories import make_cohort, make_school
+from .test_api import token_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def live(people):
+    school, main, _ = make_school(people["tree"])
+    AttendancePolicy.objects.create(school=school, late_after_minutes=5, device_lock_minutes=10, credit={"late": 0.5})
+    cohort = make_cohort(school, people["tree"]["C1-1"])
+    start = timezone.now() - timedelta(minutes=1)
+    session = Session.objects.create(cohort=cohort, title="党课", starts_at=start, ends_at=start + timedelta(hours=1), venue=main)
+    for m in people["members"]["c1_1"]:
+        Enrollment.objects.create(cohort=cohort, member=m)
+    member = people["users"]["member"]
+    client = Client(headers={"Authorization": f"Bearer {token_for(member)}"})
+    client.get("/api/v1/me")  # the token's first use is recorded here, as when the app opens
+    return {"session": session, "client": client, "member": member, "roll": people["members"]["c1_1"], **people}
+
+
+def post_check_in(live, **extra):
+    code = codes.current(live["session"].pk, timezone.now(), 15).token
+    body = {"session_id": live["session"].pk, "code": code, "device_id": "phone-1", **extra}
+    return live["client"].post("/api/v1/checkin", body, content_type="application/json")
+
+
+def statements(ctx, *verbs: str) -> list[str]:
+    """The SQL run, without the savepoints that the test's own transaction turns atomic() into."""
+    sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    return [s for s in sql if not verbs or s.split(None, 1)[0].upper() in verbs]
+
+
+def test_a_first_check_in_costs_two_reads_and_two_inserts(live):
+    # the token (with the user's member), the check-in's facts in one query, then one transaction:
+    # the attendance row and the ledger entry
+    with CaptureQueriesContext(connection) as ctx:
+        response = post_check_in(live)
+    assert response.status_code == 201, response.content
+    assert len(statements(ctx)) == 4, "\n".join(statements(ctx))
+    assert len(statements(ctx, "INSERT")) == 2
+    assert StudyHourEntry.objects.get(member=live["member"].member).hours == live["session"].hours
+
+
+def test_a_repeat_reads_the_row_it_found_and_writes_nothing(live):
+    post_check_in(live)
+    with CaptureQueriesContext(connection) as ctx:
+        response = post_check_in(live)
+    assert response.status_code == 200 and not response.json()["created"]
+    assert len(statements(ctx)) == 3 and not statements(ctx, "INSERT", "UPDATE", "DELETE")
+    assert Attendance.objects.count() == 1
+
+
+def test_a_token_used_within_the_hour_is_not_written_again(live):
+    token = ApiToken.objects.get(user=live["member"])
+    first_use = token.last_used_at
+    assert first_use is not None
+    post_check_in(live)
+    token.refresh_from_db()
+    assert token.last_used_at == first_use
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - timedelta(hours=2))
+    live["client"].get("/api/v1/me")
+    token.refresh_from_db()
+    assert token.last_used_at > first_use
+
+
+def test_a_deactivated_or_revoked_token_is_refused(live):
+    live["member"].is_active = False
+    live["member"].save()
+    assert post_check_in(live).status_code == 401
+    live["member"].is_active = True
+    live["member"].save()
+    assert live["client"].delete("/api/v1/auth/token").status_code == 204
+    assert post_check_in(live).status_code == 401
+    assert not Attendance.objects.exists()
+
+
+def test_a_user_without_a_member_record_cannot_check_in(live, people):
+    staff = Client(headers={"Authorization": f"Bearer {token_for(people['users']['secretary'])}"})
+    body = {"session_id": live["session"].pk, "code": codes.current(live["session"].pk, timezone.now(), 15).token}
+    assert staff.post("/api/v1/checkin", body, content_type="application/json").status_code == 404
+    assert not Attendance.objects.exists()
+
+
+def test_the_schools_own_policy_sets_lateness_and_credit(live):
+    Session.objects.filter(pk=live["session"].pk).update(starts_at=timezone.now() - timedelta(minutes=6))
+    response = post_check_in(live)
+    assert response.status_code == 201 and response.json()["status"] == "late"
+    assert StudyHourEntry.objects.get().hours == Decimal("1.0")  # 2 study hours × the policy's 0.5 for late
+
+
+def test_a_member_marked_absent_who_comes_after_all_is_present_and_credited(live):
+    member = live["member"].member
+    services.roll_mark(live["session"], {member.pk: "absent"}, by=live["users"]["secretary"])
+    assert not StudyHourEntry.objects.exists()
+    response = post_check_in(live)
+    assert response.status_code == 201 and response.json()["status"] == "present"
+    attendance = Attendance.objects.get(member=member)
+    assert attendance.method == "qr" and attendance.marked_by == live["member"] and attendance.device_id == "phone-1"
+    assert StudyHourEntry.objects.get(member=member).hours == Decimal("2.0")
+
+
+def test_the_phone_lock_lasts_the_policys_minutes(live):
+    _me, earlier, recent = live["roll"]
+    session = live["session"]
+    Attendance.objects.create(
+        session=session, member=earlier, status="present", device_id="phone-1", checked_in_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert post_check_in(live).status_code == 201
+    Attendance.objects.filter(member=live["member"].member).delete()
+    Attendance.objects.create(
+        session=session, member=recent, status="present", device_id="phone-1", checked_in_at=timezone.now() - timedelta(minutes=9)
+    )
+    refused = post_check_in(live)
+    assert refused.status_code == 422 and refused.json()["reason"] == "device"
+
+
+def test_an_unknown_session_is_404_and_a_walk_in_is_marked_as_such(live, people):
+    assert post_check_in(live, session_id=live["session"].pk + 1000).status_code == 404
+    Enrollment.objects.filter(member=live["member"].member).delete()
+    assert post_check_in(live).json()["reason"] == "not_enrolled"
+    Session.objects.filter(pk=live["session"].pk).update(admits_walk_ins=True)
+    response = post_check_in(live)
+    assert response.status_code == 201 and response.json()["is_walk_in"]
