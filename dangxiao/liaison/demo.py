@@ -135,7 +135,7 @@ class _Grid:
     neighbour_of: dict[int, GridRole] = field(default_factory=dict)  # household id → its 邻长
 
 
-def build_grid(stdout=None) -> _Grid:
+def build_grid() -> _Grid:
     """Buildings and households of every compound, the parties, and the grid: one 片长 (a community
     cadre), 2–4 组长 (community members), and 邻长 covering 5–15 neighbouring households each; a
     few households are left uncovered (vacancies the grid page shows)."""
@@ -181,7 +181,8 @@ def build_grid(stdout=None) -> _Grid:
     covered: list[tuple[GridRole, list[Household]]] = []
     for compound in compounds:
         pool = community_members[compound.community_id]
-        chief_member = demo.get(CHIEF_PHONE) if demo.get(CHIEF_PHONE) and demo[CHIEF_PHONE].home_compound == compound.name else None
+        secretary = demo.get(CHIEF_PHONE)
+        chief_member = secretary if secretary and secretary.home_compound == compound.name else None
         if chief_member is None:
             chief_member = _pick(rng, [m for m in pool if m.position in CADRE_POSITIONS], used, compound.name) or _pick(
                 rng, pool, used, compound.name
@@ -194,7 +195,8 @@ def build_grid(stdout=None) -> _Grid:
         vacancies = rng.choice((0, 0, 1, 1, 2))
         runs_here = []
         for group_blds in per_group:
-            leader = _pick(rng, [m for m in pool if m.birth_date and (TODAY - m.birth_date).days < 72 * 365], used, compound.name)
+            younger = [m for m in pool if m.birth_date and (TODAY - m.birth_date).days < 72 * 365]
+            leader = _pick(rng, younger, used, compound.name) or _pick(rng, pool, used, compound.name)
             group = GridRole(compound=compound, kind=GridRole.Kind.GROUP_LEADER, member=leader, name=leader.name, parent=chief)
             groups.append(group)
             for building in group_blds:
@@ -215,7 +217,7 @@ def build_grid(stdout=None) -> _Grid:
                 used.add(neighbour_member.pk)
             if neighbour_member is not None:
                 role = GridRole(compound=compound, kind=GridRole.Kind.NEIGHBOUR_LEADER, parent=group, member=neighbour_member)
-                role.name, role.phone = neighbour_member.name, neighbour_member.phone
+                role.name = neighbour_member.name  # a member's phone is on the roster
             else:  # a resident of one of the households, who is then its contact
                 home = rng.choice(run)
                 if not home.contact_name:
@@ -598,8 +600,8 @@ def _scene(rng: random.Random, spec: _Spec, grid: _Grid, deadlines: dict[str, in
     i = buildings.index(b)
     part = [b]
     if code == "roads_ramps":  # a ramp or a stretch of road serves the buildings along it
-        part = buildings[i : i + rng.choice((1, 2, 2, 3))]
-    elif code in ("e_bike_charging", "sanitation") and rng.random() < 0.5:  # a shed or a bin point for two buildings
+        part = buildings[i : i + rng.choice((1, 1, 2, 3))]
+    elif code in ("e_bike_charging", "sanitation") and rng.random() < 0.2:  # a shed or a bin point for two buildings
         part = buildings[i : i + 2]
     k, served = len(part), [h for x in part for h in grid.households[x.pk]]
     if code == "repairs":
