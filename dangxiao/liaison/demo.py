@@ -521,8 +521,7 @@ class _History:
     def life(self, spec: _Spec) -> Generator[datetime, datetime, None]:
         rng = self.rng
         category = self.categories[spec.category]
-        now = spec.created
-        now = yield now
+        now = yield spec.created
         m = self.report(spec, now)
         if spec.fate == "open" and spec.stage == "reported" and not spec.grid:
             return
@@ -558,8 +557,7 @@ class _History:
             m = S.matter_set_state(m, self.actor(m, spec), "in_progress", note=note, now=now)
         if spec.fate in ("open", "stuck"):
             return
-        now = due
-        now = yield now
+        now = yield due
         m = self.resolve(m, spec, now)
         if spec.after == "confirm":
             now += timedelta(hours=rng.uniform(3, 72))
