@@ -100,14 +100,36 @@ def make_cohort(school, org, name: str = "机关党员素质提升班", **fields
     return Cohort.objects.create(school=school, organization=org, name=name, **fields)
 
 
+def make_people(tree: dict) -> dict:
+    """Members in every branch and a user for each role:
+    principal on WY, secretary (org_admin) on C1-1, committee admin on C1, teacher on C1, a plain member in C1-1."""
+    members = {
+        "c1_1": [make_member(tree["C1-1"]) for _ in range(3)],
+        "c1_2": [make_member(tree["C1-2"]) for _ in range(2)],
+        "c2_1": [make_member(tree["C2-1"]) for _ in range(2)],
+        "n1": [make_member(tree["N1"], is_new_employment=True) for _ in range(2)],
+    }
+    users = {
+        "principal": make_user("principal", role="principal", org=tree["WY"]),
+        "secretary": make_user("secretary", role="org_admin", org=tree["C1-1"]),
+        "committee": make_user("committee", role="org_admin", org=tree["C1"]),
+        "teacher": make_user("teacher", role="teacher", org=tree["C1"]),
+        "member": make_user(member=members["c1_1"][0]),
+        "superuser": make_user("root", is_superuser=True, is_staff=True),
+    }
+    return {"tree": tree, "members": members, "users": users}
+
+
 def make_liaison(people: dict) -> dict:
     """Two compounds: 青山苑 under community C1 (two buildings of 12 households; a 片长, a 组长 who is a
     member, two 邻长 covering building 1 six households each — building 2 nobody covers; a 物业 and a
     业委会), and 赤岭小区 under C2 with one building. A resident 邻长 has an account ("neighbour")."""
     from decimal import Decimal
 
+    from dangxiao.liaison.defaults import ensure_defaults
     from dangxiao.liaison.models import Building, Compound, GridRole, Household, MatterCategory, Party
 
+    ensure_defaults()  # seeded by a migration, but a transactional test's flush empties the tables
     tree, members = people["tree"], people["members"]
     a = Compound.objects.create(community=tree["C1"], name="青山苑", latitude=Decimal("28.165"), longitude=Decimal("112.978"))
     b = Compound.objects.create(community=tree["C2"], name="赤岭小区", latitude=Decimal("28.174"), longitude=Decimal("112.989"))

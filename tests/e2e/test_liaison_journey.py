@@ -5,14 +5,12 @@ it fixed; the compound's public board and the figures show it, and the board nam
 Set E2E_SHOTS to a folder to keep a screenshot of every step (e.g. E2E_SHOTS=/tmp/liaison-e2e).
 """
 
-import importlib
 import io
 import os
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -28,28 +26,6 @@ SHOTS = Path(os.environ["E2E_SHOTS"]) if os.environ.get("E2E_SHOTS") else None
 REPORTER_NAME = "陈阿姨"
 REPORTER_PHONE = "13912345678"
 DESCRIPTION = "3栋楼道有人从二楼窗户拉电线给电动车充电，晚上一直插着，很危险"
-
-
-def seed_defaults() -> None:
-    """The states, categories and canned replies the migration seeds: an earlier transactional test's
-    flush has emptied those tables."""
-    migration = importlib.import_module("dangxiao.liaison.migrations.0003_compound_token_and_defaults")
-    migration.seed(apps, None)  # the seed writes rows only
-
-
-def build_people() -> dict:
-    """What tests/conftest.py's `people` fixture builds: the tree, members and the staff users."""
-    tree = f.make_tree()
-    members = {
-        "c1_1": [f.make_member(tree["C1-1"]) for _ in range(3)],
-        "c1_2": [f.make_member(tree["C1-2"]) for _ in range(2)],
-        "c2_1": [f.make_member(tree["C2-1"]) for _ in range(2)],
-    }
-    users = {
-        "committee": f.make_user("committee", role="org_admin", org=tree["C1"]),
-        "member": f.make_user(member=members["c1_1"][0]),
-    }
-    return {"tree": tree, "members": members, "users": users}
 
 
 def png_bytes() -> bytes:
@@ -80,8 +56,7 @@ def fits_phone(page: Page) -> None:
 
 def test_resident_report_to_resolved_on_the_board_and_in_the_figures(live_server, new_page, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    seed_defaults()
-    data = f.make_liaison(build_people())
+    data = f.make_liaison(f.make_people(f.make_tree()))
     compound, group = data["a"], data["roles"]["group"]
     users = data["users"]
     token = compound.public_token
