@@ -425,3 +425,9 @@ def test_the_liaison_menu_is_for_staff_and_grid_leaders(liaison):
     for name in ("member", "teacher"):
         response = login(users[name]).get(reverse("home"))
         assert response.status_code == 200 and 'data-nav-group="liaison"' not in response.content.decode(), name
+    # every page of the group is linked; the board also gets the Open311 keys and the settings
+    board = login(users["principal"]).get(reverse("home")).content.decode()
+    for name in ("liaison:matter_list", "grid:compound_list", "liaison_figures:figures", "open311_keys:keys"):
+        assert f'href="{reverse(name)}"' in board, name
+    committee = login(users["committee"]).get(reverse("home")).content.decode()
+    assert f'href="{reverse("open311_keys:keys")}"' not in committee

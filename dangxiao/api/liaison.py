@@ -11,6 +11,7 @@ from typing import Literal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from dangxiao.core import access
@@ -418,7 +419,7 @@ def _assignee(request, matter: Matter, body: AssignIn) -> dict:
 def matter_assign(request, matter_id: int, body: AssignIn):
     matter = access.get_matter_or_404(request.user, matter_id)
     if sum(1 for v in (body.role_id, body.member_id, body.party_id) if v) != 1:
-        return _failed(services.MatterError("请选择一个承办对象"))
+        return _failed(services.MatterError(_("请选择一个承办对象")))
     target = _assignee(request, matter, body)
     return _act(request, matter_id, lambda m: services.matter_assign(m, request.user, note=body.note, **target))
 

@@ -73,7 +73,7 @@ def _liaison(user, scope) -> list:
         ("liaison_figures", _("数据统计"), "liaison_figures:figures"),
     ]
     if scope.is_board:
-        entries.append(("open311_keys", _("Open311"), "open311_keys:key_list"))
+        entries.append(("open311_keys", _("Open311"), "open311_keys:keys"))
     items = []
     for key, label, name in entries:
         try:

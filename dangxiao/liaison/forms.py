@@ -148,7 +148,8 @@ class StateForm(forms.Form):
 
     def __init__(self, *args, labels: dict, current: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [(s, labels.get(s, s)) for s in SET_STATES if s != current]
+        # No state preselected: a stray click must not move the matter anywhere.
+        self.fields["state"].choices = [("", _("请选择"))] + [(s, labels.get(s, s)) for s in SET_STATES if s != current]
 
 
 class NoteForm(forms.Form):

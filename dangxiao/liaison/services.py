@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.core.uploads import PHOTO_KINDS, check_upload
 from dangxiao.people.models import Member
@@ -61,11 +62,11 @@ def check_report_limits(*, fingerprint: str, phone: str, now: datetime) -> None:
     if fingerprint:
         by_address = recent.filter(reporter_fingerprint=fingerprint)
         if by_address.filter(created_at__gte=now - timedelta(hours=1)).count() >= LIMITS["address_hour"]:
-            raise MatterError("提交过于频繁，请一小时后再试")
+            raise MatterError(_("提交过于频繁，请一小时后再试"))
         if by_address.filter(created_at__gte=now - timedelta(days=1)).count() >= LIMITS["address_day"]:
-            raise MatterError("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长")
+            raise MatterError(_("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长"))
     if phone and recent.filter(reporter_phone=phone, created_at__gte=now - timedelta(days=1)).count() >= LIMITS["phone_day"]:
-        raise MatterError("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长")
+        raise MatterError(_("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长"))
 
 
 def actor_label(user) -> str:
@@ -124,7 +125,7 @@ def responsible_role(compound: Compound, *, household: Household | None = None, 
 def _clean_phone(phone: str) -> str:
     phone = re.sub(r"\s|-", "", phone or "")
     if phone and not PHONE_RE.match(phone):
-        raise MatterError("手机号码格式不对，应为 11 位手机号")
+        raise MatterError(_("手机号码格式不对，应为 11 位手机号"))
     return phone
 
 
@@ -139,12 +140,12 @@ def check_photos(photos) -> None:
     from django.core.exceptions import ValidationError
 
     if len(photos) > MAX_PHOTOS:
-        raise MatterError(f"最多上传 {MAX_PHOTOS} 张照片")
+        raise MatterError(_("最多上传 %(count)s 张照片") % {"count": MAX_PHOTOS})
     for i, upload in enumerate(photos, start=1):
         try:
             check_upload(upload, PHOTO_KINDS)
         except ValidationError as exc:
-            raise MatterError(f"第 {i} 张照片：{exc.messages[0]}") from None
+            raise MatterError(_("第 %(number)s 张照片：%(error)s") % {"number": i, "error": exc.messages[0]}) from None
 
 
 @transaction.atomic
@@ -172,15 +173,15 @@ def matter_report(
     now = now or timezone.now()
     description = (description or "").strip()
     if not description:
-        raise MatterError("请描述遇到的问题")
+        raise MatterError(_("请描述遇到的问题"))
     if len(description) > 1000:
-        raise MatterError("描述不能超过 1000 字")
+        raise MatterError(_("描述不能超过 1000 字"))
     if not category.active:
-        raise MatterError("该类别已停用，请选择其他类别")
+        raise MatterError(_("该类别已停用，请选择其他类别"))
     if building is not None and building.compound_id != compound.pk:
-        raise MatterError("楼栋不属于该小区")
+        raise MatterError(_("楼栋不属于该小区"))
     if household is not None and household.building.compound_id != compound.pk:
-        raise MatterError("住户不属于该小区")
+        raise MatterError(_("住户不属于该小区"))
     phone = _clean_phone(reporter_phone)
     photos = list(photos)
     check_photos(photos)
@@ -231,7 +232,9 @@ def _locked(matter: Matter) -> Matter:
 
 def _require_open(matter: Matter) -> None:
     if not matter.is_open:
-        raise MatterError(f"事项已{'解决' if matter.state_type == StateType.FIXED else '关闭'}，不能再办理；如需继续，请先重新打开")
+        if matter.state_type == StateType.FIXED:
+            raise MatterError(_("事项已解决，不能再办理；如需继续，请先重新打开"))
+        raise MatterError(_("事项已关闭，不能再办理；如需继续，请先重新打开"))
 
 
 @transaction.atomic
@@ -240,7 +243,7 @@ def matter_accept(matter: Matter, actor, *, note: str = "", now: datetime | None
     now = now or timezone.now()
     matter = _locked(matter)
     if matter.state != "reported":
-        raise MatterError("事项已受理过了")
+        raise MatterError(_("事项已受理过了"))
     _accept(matter, actor, note, now)
     return matter
 
@@ -262,11 +265,11 @@ def matter_assign(
     _require_open(matter)
     targets = [t for t in (role, member, party) if t is not None]
     if len(targets) != 1:
-        raise MatterError("请选择一个承办对象")
+        raise MatterError(_("请选择一个承办对象"))
     if role is not None and role.compound_id != matter.compound_id:
-        raise MatterError("网格职务不属于该小区")
+        raise MatterError(_("网格职务不属于该小区"))
     if party is not None and party.compound_id != matter.compound_id:
-        raise MatterError("协同方不属于该小区")
+        raise MatterError(_("协同方不属于该小区"))
     before = matter.state
     if matter.accepted_at is None:
         matter.accepted_at = now
@@ -294,15 +297,15 @@ def matter_set_state(matter: Matter, actor, state: str, *, note: str = "", publi
     Resolving goes through `matter_resolve`, duplicates through `matter_merge`."""
     now = now or timezone.now()
     if state not in STATE_TYPES:
-        raise MatterError("未知的状态")
+        raise MatterError(_("未知的状态"))
     if state in ("resolved", "duplicate", "reported"):
-        raise MatterError("请使用对应的操作：解决、合并重复")
+        raise MatterError(_("请使用对应的操作：解决、合并重复"))
     matter = _locked(matter)
     _require_open(matter)
     if state == matter.state:
-        raise MatterError("事项已是该状态")
+        raise MatterError(_("事项已是该状态"))
     if STATE_TYPES[state] == StateType.CLOSED and not note.strip():
-        raise MatterError("关闭事项须说明原因")
+        raise MatterError(_("关闭事项须说明原因"))
     before = matter.state
     matter.state = state
     if matter.accepted_at is None:
@@ -318,7 +321,7 @@ def matter_set_state(matter: Matter, actor, state: str, *, note: str = "", publi
 def matter_note(matter: Matter, actor, note: str, *, public: bool = False, now: datetime | None = None) -> MatterUpdate:
     now = now or timezone.now()
     if not (note or "").strip():
-        raise MatterError("请填写备注内容")
+        raise MatterError(_("请填写备注内容"))
     matter = _locked(matter)
     return _log(matter, MatterUpdate.Kind.NOTE, actor=actor, note=note, public=public, from_state=matter.state, now=now)
 
@@ -339,11 +342,11 @@ def matter_resolve(matter: Matter, actor, *, households_benefited: int, note: st
     try:
         households = int(households_benefited)
     except (TypeError, ValueError):
-        raise MatterError("受益户数须为整数") from None
+        raise MatterError(_("受益户数须为整数")) from None
     if households < 1:
-        raise MatterError("受益户数至少为 1")
+        raise MatterError(_("受益户数至少为 1"))
     if households > 5000:
-        raise MatterError("受益户数过大，请核实")
+        raise MatterError(_("受益户数过大，请核实"))
     photos = list(photos)
     check_photos(photos)
     matter = _locked(matter)
@@ -377,9 +380,9 @@ def matter_merge(matter: Matter, into: Matter, actor, *, note: str = "", now: da
     now = now or timezone.now()
     into = _root(into)
     if into.pk == matter.pk:
-        raise MatterError("不能与自身合并")
+        raise MatterError(_("不能与自身合并"))
     if into.compound_id != matter.compound_id:
-        raise MatterError("只能合并同一小区的事项")
+        raise MatterError(_("只能合并同一小区的事项"))
     matter = _locked(matter)
     _require_open(matter)
     before = matter.state
@@ -399,7 +402,7 @@ def matter_confirm_fixed(matter: Matter, *, note: str = "", now: datetime | None
     now = now or timezone.now()
     matter = _locked(matter)
     if matter.state_type != StateType.FIXED:
-        raise MatterError("事项尚未解决，暂不能确认")
+        raise MatterError(_("事项尚未解决，暂不能确认"))
     if matter.confirmed_fixed_at is None:
         matter.confirmed_fixed_at = now
         matter.save()
@@ -412,12 +415,12 @@ def matter_reopen(matter: Matter, *, actor=None, note: str = "", now: datetime |
     """The problem is back, or was closed wrongly: the matter is open again with fresh deadlines."""
     now = now or timezone.now()
     if not (note or "").strip():
-        raise MatterError("请说明重新打开的原因")
+        raise MatterError(_("请说明重新打开的原因"))
     matter = _locked(matter)
     if matter.is_open:
-        raise MatterError("事项仍在办理中")
+        raise MatterError(_("事项仍在办理中"))
     if matter.state == "duplicate":
-        raise MatterError("重复事项已合并，请关注原事项的进展")
+        raise MatterError(_("重复事项已合并，请关注原事项的进展"))
     before = matter.state
     matter.state = "accepted"
     matter.resolved_at = matter.closed_at = matter.confirmed_fixed_at = None
@@ -438,9 +441,9 @@ def matter_follow_up_answer(matter: Matter, *, stayed_fixed: bool, note: str = "
     now = now or timezone.now()
     matter = _locked(matter)
     if matter.state_type != StateType.FIXED or matter.follow_up_asked_at is None:
-        raise MatterError("暂无需要回答的回访")
+        raise MatterError(_("暂无需要回答的回访"))
     if matter.stayed_fixed is not None:
-        raise MatterError("已回答过回访")
+        raise MatterError(_("已回答过回访"))
     matter.stayed_fixed = stayed_fixed
     matter.save()
     _log(

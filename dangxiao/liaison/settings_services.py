@@ -3,6 +3,7 @@ saved together or not at all."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import CannedReply, Matter, MatterCategory, MatterState
 
@@ -36,9 +37,9 @@ def settings_save(*, categories, states, replies) -> None:
                 in_use = set(Matter.objects.filter(category_id__in=changed).values_list("category_id", flat=True))
                 if in_use:
                     codes = "、".join(sorted(changed[pk] for pk in in_use))
-                    raise SettingsError(f"类别“{codes}”已有事项，代码不能修改")
+                    raise SettingsError(_("类别“%(codes)s”已有事项，代码不能修改") % {"codes": codes})
             categories.save()
             states.save()
             replies.save()
     except IntegrityError:
-        raise SettingsError("类别代码重复，未保存任何修改") from None
+        raise SettingsError(_("类别代码重复，未保存任何修改")) from None

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -42,13 +43,13 @@ from .services import MatterError
 PAGE_SIZE = 30
 # The queue's tabs: key, label, the query that selects it. 待受理 first: that is where the work starts.
 TABS = [
-    ("reported", _("待受理"), "state=reported"),
-    ("open", _("处理中"), "type=open"),
-    ("overdue", _("已逾期"), "overdue=1"),
-    ("follow_up", _("待回访"), "follow_up=1"),
-    ("fixed", _("已解决"), "type=fixed"),
-    ("closed", _("已关闭"), "type=closed"),
-    ("all", _("全部"), "type=all"),
+    ("reported", gettext_lazy("待受理"), "state=reported"),
+    ("open", gettext_lazy("未办结"), "type=open"),  # every open state, 待受理 included
+    ("overdue", gettext_lazy("已逾期"), "overdue=1"),
+    ("follow_up", gettext_lazy("待回访"), "follow_up=1"),
+    ("fixed", gettext_lazy("已解决"), "type=fixed"),
+    ("closed", gettext_lazy("已关闭"), "type=closed"),
+    ("all", gettext_lazy("全部"), "type=all"),
 ]
 TAB_PARAMS = ("state", "type", "overdue", "follow_up", "page")
 

@@ -79,6 +79,7 @@ def test_resident_report_to_resolved_on_the_board_and_in_the_figures(live_server
     resident.locator('input[name="photos"][multiple]').set_input_files(
         {"name": "charging.png", "mimeType": "image/png", "buffer": png_bytes()}
     )
+    expect(resident.locator("#photos-chosen")).to_have_text("已选择 1 张照片")
     resident.fill("#id_reporter_name", REPORTER_NAME)
     resident.fill("#id_reporter_phone", REPORTER_PHONE)
     expect(resident.get_by_text("您的姓名和电话仅对处理人员可见，不会公开。")).to_be_visible()

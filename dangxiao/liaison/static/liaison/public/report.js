@@ -10,3 +10,17 @@
   text.addEventListener("input", update);
   update();
 })();
+
+// Say how many photos are attached: the file inputs themselves are hidden behind the buttons.
+(function () {
+  var out = document.getElementById("photos-chosen");
+  if (!out) return;
+  var inputs = document.querySelectorAll('input[type="file"][name="photos"]');
+  function update() {
+    var n = 0;
+    inputs.forEach(function (input) { n += input.files ? input.files.length : 0; });
+    out.textContent = n ? out.dataset.template.replace("N", n) : "";
+  }
+  inputs.forEach(function (input) { input.addEventListener("change", update); });
+  update();
+})();
