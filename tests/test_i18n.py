@@ -212,3 +212,21 @@ def test_the_compiled_catalogue_matches_the_po_file():
             assert compiled.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
         else:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
+
+
+@pytest.mark.django_db
+def test_a_certificate_printed_while_reading_english_is_chinese(people):
+    """The ledger's source labels are English on English pages, but a certificate is a Chinese document."""
+    from datetime import date
+    from decimal import Decimal
+
+    from dangxiao.attendance import pdf
+    from dangxiao.attendance.models import StudyHourEntry
+
+    member = people["members"]["c1_1"][0]
+    StudyHourEntry.objects.create(member=member, date=date(2026, 3, 1), hours=Decimal("4"), source="external")
+    with translation.override("en"):
+        breakdown = pdf.certificate_breakdown(member, 2026)
+        assert [str(row["label"]) for row in breakdown] == ["External training"]
+    with translation.override("zh-hans"):
+        assert [str(row["label"]) for row in breakdown] == ["外部培训"]

@@ -157,13 +157,11 @@ class StudyHourRule(models.Model):
 class StudyHourEntry(models.Model):
     """One credit in the yearly 学时 ledger."""
 
-    # Not translated yet: pdf.certificate_breakdown turns these labels into text before the
-    # certificate is rendered in Chinese, so lazy labels would print English on it.
     class Source(models.TextChoices):
-        SESSION = "session", "集中培训"
-        ONLINE = "online", "网上学习"
-        HOME_DELIVERY = "home_delivery", "送学上门"
-        EXTERNAL = "external", "外部培训"
+        SESSION = "session", _("集中培训")
+        ONLINE = "online", _("网上学习")
+        HOME_DELIVERY = "home_delivery", _("送学上门")
+        EXTERNAL = "external", _("外部培训")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="study_hours")
     date = models.DateField(_("日期"), db_index=True)

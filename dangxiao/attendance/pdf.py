@@ -114,7 +114,8 @@ def certificate_breakdown(member: Member, year: int) -> list[dict]:
     totals = dict(
         StudyHourEntry.objects.filter(member=member, date__year=year).values("source").annotate(h=Sum("hours")).values_list("source", "h")
     )
-    return [{"label": str(labels[s]), "hours": _tenths(totals[s])} for s in labels if totals.get(s)]
+    # Lazy labels: they are resolved when the certificate is rendered, in Chinese.
+    return [{"label": labels[s], "hours": _tenths(totals[s])} for s in labels if totals.get(s)]
 
 
 def certificate_pdf(certificate: StudyHourCertificate, verify_url: str) -> bytes:
