@@ -114,6 +114,19 @@ def test_the_committee_reads_the_figures_of_its_compound(history):
     ]
 
 
+def test_matters_recorded_by_a_handler_do_not_count_towards_the_response_time(history):
+    services.matter_report(
+        history["a"],
+        category=history["categories"]["lighting"],
+        description="邻长代登记：路灯不亮",
+        source=Matter.Source.GRID,
+        recorded_by=history["users"]["neighbour"],
+        now=T0 + 3 * H,
+    )
+    fig = figures_for(history["users"]["committee"], history["now"])
+    assert fig.total == 7 and (fig.respond.count, fig.respond.median) == (5, 4.0)  # accepted at once, not a 0-hour response
+
+
 def test_overdue_lists_open_matters_past_either_deadline_now(history):
     m5, m6 = history["m"][4], history["m"][5]
     user = history["users"]["committee"]

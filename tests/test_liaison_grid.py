@@ -391,3 +391,12 @@ def test_households_page_and_role_form_query_counts_do_not_grow(liaison, django_
     assert len(page.context["households"]) == 124 and "13812345678" not in page.content.decode()
     with django_assert_max_num_queries(10):
         assert client.get(url("role_edit", a.pk, liaison["roles"]["n1"].pk)).status_code == 200
+
+
+def test_a_partys_mobile_is_masked_and_its_landline_shown(liaison):
+    from dangxiao.liaison.models import Party
+
+    Party.objects.filter(pk=liaison["parties"]["owners"].pk).update(contact_name="莫辉", phone="16600005014")
+    html = login(liaison["users"]["committee"]).get(f"/liaison/compounds/{liaison['a'].pk}/").content.decode()
+    assert "166****5014" in html and "16600005014" not in html
+    assert "0731-85550000" in html  # the property company's office line is not personal data

@@ -167,6 +167,7 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
             "households_benefited",
             "resolved_by_id",
             "assigned_role_id",
+            "recorded_by_id",
         )
     )
     overdue = list(
@@ -203,7 +204,7 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
     member_count, member_households = Counter(), Counter()
     role_count, role_households = Counter(), Counter()
     households = 0
-    for state, category_id, compound_id, created, accepted, resolved, benefited, member_id, role_id in rows:
+    for state, category_id, compound_id, created, accepted, resolved, benefited, member_id, role_id, recorder_id in rows:
         kind = STATE_TYPES.get(state, StateType.OPEN)
         state_count[state] += 1
         category = categories[category_id]
@@ -221,7 +222,9 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
             else:
                 row.closed += 1
         reported_month[timezone.localtime(created).strftime("%Y-%m")] += 1
-        if (h := _hours(created, accepted)) is not None:
+        # A matter a handler recorded on a resident's behalf was accepted as it was written down:
+        # no one waited, so it would only pull the response time towards zero.
+        if recorder_id is None and (h := _hours(created, accepted)) is not None:
             respond_all.append(h)
             respond_by_cat[category_id].append(h)
         if kind == StateType.FIXED:
