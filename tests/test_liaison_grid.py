@@ -400,3 +400,78 @@ def test_a_partys_mobile_is_masked_and_its_landline_shown(liaison):
     html = login(liaison["users"]["committee"]).get(f"/liaison/compounds/{liaison['a'].pk}/").content.decode()
     assert "166****5014" in html and "16600005014" not in html
     assert "0731-85550000" in html  # the property company's office line is not personal data
+
+
+# --- Compounds ---------------------------------------------------------------------------------
+
+
+def compound_data(liaison, **kw):
+    data = {
+        "community": liaison["tree"]["C1"].pk,
+        "name": "新建小区",
+        "address": "青山祠路 8 号",
+        "latitude": "28.1661",
+        "longitude": "112.9790",
+    }
+    data.update(kw)
+    return data
+
+
+def test_staff_add_a_compound_to_a_community_they_run(liaison, django_assert_max_num_queries):
+    from dangxiao.liaison.models import Compound
+
+    client = login(liaison["users"]["committee"])
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("grid:compound_edit", args=[liaison["a"].pk])).status_code == 200
+    assert 'id="add-compound"' in client.get(reverse("grid:compound_list")).content.decode()
+    response = client.post(reverse("grid:compound_add"), compound_data(liaison))
+    compound = Compound.objects.get(name="新建小区")
+    assert response.status_code == 302 and response["Location"] == reverse("grid:compound_detail", args=[compound.pk])
+    assert (compound.community, str(compound.latitude), str(compound.longitude)) == (liaison["tree"]["C1"], "28.166100", "112.979000")
+    assert compound.public_token and compound.public_token != liaison["a"].public_token
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": "  "}, "必填"),
+        ({"name": "青山苑"}, "已有名为“青山苑”的小区"),
+        ({"latitude": "abc"}, "纬度须为数字"),
+        ({"latitude": "95"}, "纬度应在"),
+        ({"longitude": ""}, "经纬度须同时填写或同时留空"),
+    ],
+)
+def test_a_bad_compound_is_refused_and_nothing_changes(liaison, change, message):
+    from dangxiao.liaison.models import Compound
+
+    before = Compound.objects.count()
+    response = login(liaison["users"]["committee"]).post(reverse("grid:compound_add"), compound_data(liaison, **change))
+    assert response.status_code == 422 and message in response.content.decode()
+    assert Compound.objects.count() == before
+
+
+def test_a_compound_goes_only_under_a_community_the_user_runs(liaison):
+    from dangxiao.liaison.models import Compound
+
+    committee = login(liaison["users"]["committee"])
+    response = committee.post(reverse("grid:compound_add"), compound_data(liaison, community=liaison["tree"]["C2"].pk))
+    assert response.status_code == 422 and not Compound.objects.filter(name="新建小区").exists()
+    for name in ("secretary", "neighbour", "member"):
+        assert login(liaison["users"][name]).get(reverse("grid:compound_add")).status_code == 404, name
+    assert committee.get(reverse("grid:compound_edit", args=[liaison["b"].pk])).status_code == 404
+
+
+def test_editing_a_compound_and_retiring_its_posters(liaison):
+    a = liaison["a"]
+    client = login(liaison["users"]["committee"])
+    response = client.post(reverse("grid:compound_edit", args=[a.pk]), compound_data(liaison, name="青山苑一期"))
+    assert response.status_code == 302
+    old = a.public_token
+    a.refresh_from_db()
+    assert a.name == "青山苑一期" and a.public_token == old
+    assert login(liaison["users"]["neighbour"]).post(reverse("grid:compound_reset_token", args=[a.pk])).status_code == 404
+    client.post(reverse("grid:compound_reset_token", args=[a.pk]))
+    a.refresh_from_db()
+    assert a.public_token != old
+    assert client.get(reverse("residents:report", args=[old])).status_code == 404
+    assert client.get(reverse("residents:report", args=[a.public_token])).status_code == 200

@@ -56,6 +56,22 @@ class GridRoleForm(forms.Form):
             self.fields["create_account"].disabled = True
 
 
+class CompoundForm(forms.Form):
+    community = forms.TypedChoiceField(label=_("所属社区"), coerce=int, widget=forms.Select(attrs=SELECT))
+    name = forms.CharField(label=_("小区名称"), max_length=60, widget=forms.TextInput(attrs=INPUT))
+    address = forms.CharField(label=_("地址"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+    latitude = forms.CharField(
+        label=_("纬度"), max_length=20, required=False, widget=forms.TextInput(attrs={**INPUT, "inputmode": "decimal"})
+    )
+    longitude = forms.CharField(
+        label=_("经度"), max_length=20, required=False, widget=forms.TextInput(attrs={**INPUT, "inputmode": "decimal"})
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(c.pk, c.name) for c in communities]
+
+
 class PartyForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=Party.Kind.choices, widget=forms.Select(attrs=SELECT))
     name = forms.CharField(label=_("名称"), max_length=80, widget=forms.TextInput(attrs=INPUT))

@@ -5,7 +5,10 @@ from . import grid_views as v
 app_name = "grid"
 urlpatterns = [
     path("compounds/", v.compound_list, name="compound_list"),
+    path("compounds/new/", v.compound_add, name="compound_add"),
     path("compounds/<int:pk>/", v.compound_detail, name="compound_detail"),
+    path("compounds/<int:pk>/edit/", v.compound_edit, name="compound_edit"),
+    path("compounds/<int:pk>/reset-token/", v.compound_reset_token, name="compound_reset_token"),
     path("compounds/<int:pk>/households/", v.compound_households, name="compound_households"),
     path("compounds/<int:pk>/households/<int:household_pk>/reveal/", v.household_reveal, name="household_reveal"),
     path("compounds/<int:pk>/roles/new/", v.role_add, name="role_add"),

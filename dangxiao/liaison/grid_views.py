@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
 
+from . import compounds as compound_changes
 from . import grid, households
-from .grid_forms import CompoundFilterForm, GridRoleForm, HouseholdUploadForm, PartyForm
+from .grid_forms import CompoundFilterForm, CompoundForm, GridRoleForm, HouseholdUploadForm, PartyForm
 from .models import Compound, GridRole, Household, Party
 
 ACTIVE = "liaison_grid"
@@ -64,6 +65,7 @@ def compound_list(request):
             "communities": grid.compound_communities(request.user),
             "community": community,
             "is_staff": access.scope_for(request.user).is_staff,
+            "can_add": compound_changes.community_choices(request.user).exists(),
         },
     )
 
@@ -230,6 +232,62 @@ def party_delete(request, pk: int, party_pk: int):
     party = get_object_or_404(Party, pk=party_pk, compound=compound)
     grid.party_delete(party)
     messages.success(request, _("已删除%(name)s。") % {"name": party.name})
+    return redirect("grid:compound_detail", compound.pk)
+
+
+# --- Compounds ---------------------------------------------------------------------------------
+
+
+def _compound_form(request, compound: Compound | None):
+    communities = list(compound_changes.community_choices(request.user))
+    access.require(bool(communities))
+    initial = {}
+    if compound is not None:
+        initial = {f: getattr(compound, f) for f in ("name", "address", "latitude", "longitude")}
+        initial["community"] = compound.community_id
+    form = CompoundForm(request.POST if request.method == "POST" else None, initial=initial, communities=communities)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        community = next((c for c in communities if c.pk == d["community"]), None)
+        try:
+            if community is None:
+                raise grid.GridError(_("只能在您管理的社区下添加小区"))
+            saved = compound_changes.compound_save(
+                request.user,
+                community=community,
+                name=d["name"],
+                address=d["address"],
+                latitude=d["latitude"],
+                longitude=d["longitude"],
+                compound=compound,
+            )
+        except grid.GridError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("已保存小区“%(name)s”。") % {"name": saved.name})
+            return redirect("grid:compound_detail", saved.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "liaison/grid/compound_form.html", {"active": ACTIVE, "compound": compound, "form": form, "error": error}, status=status
+    )
+
+
+@login_required
+def compound_add(request):
+    return _compound_form(request, None)
+
+
+@login_required
+def compound_edit(request, pk: int):
+    return _compound_form(request, _compound(request, pk, manage=True))
+
+
+@login_required
+@require_POST
+def compound_reset_token(request, pk: int):
+    compound = compound_changes.compound_reset_token(_compound(request, pk, manage=True))
+    messages.success(request, _("已生成新的二维码地址，此前印制的海报将失效，请重新打印。"))
     return redirect("grid:compound_detail", compound.pk)
 
 
