@@ -1,8 +1,9 @@
 """Forms of the grid pages. They parse what was typed; the rules live in grid.py."""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from dangxiao.core.forms import XlsxUploadForm
 
 from .models import GridRole, Party
 
@@ -79,13 +80,5 @@ class PartyForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False, widget=forms.TextInput(attrs=INPUT))
 
 
-class HouseholdUploadForm(forms.Form):
-    file = forms.FileField(label=_("住户文件（.xlsx）"))
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"))
-        if f.size > settings.ROSTER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("文件过大，不能超过 %(size)d MB") % {"size": settings.ROSTER_IMPORT_MAX_BYTES // 1024 // 1024})
-        return f
+class HouseholdUploadForm(XlsxUploadForm):
+    file_label = _("住户文件（.xlsx）")

@@ -1,6 +1,7 @@
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from dangxiao.core.forms import XlsxUploadForm
 
 from .models import Member
 from .selectors import AGE_BANDS, FLAGS, MemberFilters
@@ -45,13 +46,5 @@ class MemberFilterForm(forms.Form):
         )
 
 
-class RosterUploadForm(forms.Form):
-    file = forms.FileField(label=_("名单文件（.xlsx）"))
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if not f.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("请上传 .xlsx 格式的 Excel 文件（可先下载导入模板）"))
-        if f.size > settings.ROSTER_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(_("文件过大，不能超过 %(size)d MB") % {"size": settings.ROSTER_IMPORT_MAX_BYTES // 1024 // 1024})
-        return f
+class RosterUploadForm(XlsxUploadForm):
+    file_label = _("名单文件（.xlsx）")
