@@ -4,9 +4,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from dangxiao.core.db import prepared_cursor
 
 from .models import Attendance, AttendancePolicy, StudyHourEntry
 
@@ -143,7 +144,7 @@ def check_in_facts(session_id: int, member_id: int, device_id: str = "") -> Chec
     from dangxiao.teaching.models import Enrollment, Session
 
     params = (member_id, member_id, member_id, Enrollment.Status.ENROLLED, device_id or None, member_id, session_id)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_check_in_sql(), params)
         row = cursor.fetchone()
     if row is None:
