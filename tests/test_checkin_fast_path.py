@@ -142,3 +142,13 @@ def test_an_unknown_session_is_404_and_a_walk_in_is_marked_as_such(live, people)
     Session.objects.filter(pk=live["session"].pk).update(admits_walk_ins=True)
     response = post_check_in(live)
     assert response.status_code == 201 and response.json()["is_walk_in"]
+
+
+def test_a_ledger_entry_left_behind_by_a_deleted_attendance_is_updated_not_duplicated(live):
+    member = live["member"].member
+    post_check_in(live)
+    Attendance.objects.filter(member=member).delete()  # an admin removed the row; its credit stayed
+    StudyHourEntry.objects.filter(member=member).update(hours=Decimal("0.5"))
+    response = post_check_in(live)
+    assert response.status_code == 201 and response.json()["created"]
+    assert StudyHourEntry.objects.get(member=member).hours == Decimal("2.0")

@@ -28,7 +28,9 @@ class Attendance(models.Model):
 
     ATTENDED = (Status.PRESENT, Status.LATE, Status.LEFT_EARLY)
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    # No index of its own: the unique (session, member) constraint's index serves every lookup by session,
+    # and a second one let PostgreSQL plan the check-in's read on it (see the indexes below).
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances", db_index=False)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendances")
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
     method = models.CharField(_("方式"), max_length=8, choices=Method.choices, default=Method.MANUAL)
@@ -43,11 +45,13 @@ class Attendance(models.Model):
         verbose_name = _("考勤")
         verbose_name_plural = _("考勤")
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="one_attendance_per_member_session")]
-        # (session, device_id): the check-in's "this phone has just checked in someone else" lookup, which
-        # an index on device_id alone left SQLite to answer by scanning the session's whole roll.
+        # (device_id, session): the check-in's "this phone has just checked in someone else" lookup. Device
+        # first, so that the check-in's other lookup, by (session, member), has only the unique index to take
+        # however the planner guesses: a generic plan that PostgreSQL prepared while the table was empty chose
+        # any index starting with the session and then scanned the session's whole roll on every check-in.
         indexes = [
             models.Index(fields=["member", "status"]),
-            models.Index(fields=["session", "device_id"], name="attendance_session_device"),
+            models.Index(fields=["device_id", "session"], name="attendance_device_session"),
         ]
 
     def __str__(self) -> str:

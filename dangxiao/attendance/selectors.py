@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 
 from dangxiao.core.db import prepared_cursor
 
-from .models import Attendance, AttendancePolicy, StudyHourEntry
+from .models import Attendance, AttendancePolicy
 
 
 def member_attended(member_id: int, session_id: int) -> bool:
@@ -70,7 +70,7 @@ def member_leaves(member_id: int, session_ids) -> dict:
 
 @dataclass
 class CheckInFacts:
-    """One row: the session, its school's policy, and this member's attendance, enrolment, ledger entry and phone."""
+    """One row: the session, its school's policy, and this member's attendance, enrolment and phone."""
 
     starts_at: datetime
     ends_at: datetime
@@ -80,7 +80,6 @@ class CheckInFacts:
     category: str  # the course's kind, else the cohort's mode: the ledger entry's category
     policy: AttendancePolicy  # the school's, or the defaults when none was saved
     attendance_id: int | None
-    credit_id: int | None
     enrolled: bool
     device_used_at: datetime | None  # when this phone last checked in another member to the session
 
@@ -106,15 +105,13 @@ def _check_in_sql() -> str:
         "course": Course._meta.db_table,
         "policy": AttendancePolicy._meta.db_table,
         "attendance": Attendance._meta.db_table,
-        "credit": StudyHourEntry._meta.db_table,
         "enrollment": Enrollment._meta.db_table,
     }
     policy = ", ".join(f"p.{name}" for name in _POLICY_COLUMNS)
     return f"""
         SELECT s.status, s.starts_at, s.ends_at, s.hours, s.admits_walk_ins, c.school_id, c.mode, k.kind, p.id, {policy},
           (SELECT a.id FROM {t["attendance"]} a WHERE a.session_id = s.id AND a.member_id = %s),
-          (SELECT e.id FROM {t["credit"]} e WHERE e.session_id = s.id AND e.member_id = %s),
-          EXISTS (SELECT 1 FROM {t["enrollment"]} n WHERE n.cohort_id = s.cohort_id AND n.member_id = %s AND n.status = %s),
+          (SELECT n.status FROM {t["enrollment"]} n WHERE n.cohort_id = s.cohort_id AND n.member_id = %s),
           (SELECT MAX(d.checked_in_at) FROM {t["attendance"]} d WHERE d.session_id = s.id AND d.device_id = %s AND d.member_id <> %s)
         FROM {t["session"]} s
           JOIN {t["cohort"]} c ON c.id = s.cohort_id
@@ -135,22 +132,25 @@ def _datetime(value) -> datetime | None:
 def check_in_facts(session_id: int, member_id: int, device_id: str = "") -> CheckInFacts | None:
     """Everything a check-in decides on, in one statement; None when there is no such session.
 
-    Written in SQL, not built with the ORM: composing this query (joins, three correlated subqueries and
-    an EXISTS) cost the ORM over a millisecond of CPU on every check-in, more than everything else the
-    check-in does in the database (README "Benchmarks"). The statement is plain SQL that SQLite and
-    PostgreSQL both run; tests/test_checkin*.py cover every outcome it feeds. `device_id` "" skips the
-    phone (no row can match NULL).
+    Written in SQL, not built with the ORM: composing this query (joins and three correlated subqueries)
+    cost the ORM over a millisecond of CPU on every check-in, more than everything else the check-in
+    does in the database (README "Benchmarks"); on PostgreSQL it is also prepared once per connection
+    (core.db.prepared_cursor). The statement is plain SQL that SQLite and PostgreSQL both run;
+    tests/test_checkin*.py cover every outcome it feeds. `device_id` "" skips the phone (no row can
+    match NULL). The enrolment is read by its unique (cohort, member) key and its status compared here:
+    filtering on the status in SQL let PostgreSQL, before its first ANALYZE, walk the (cohort, status)
+    index through the whole cohort instead.
     """
     from dangxiao.teaching.models import Enrollment, Session
 
-    params = (member_id, member_id, member_id, Enrollment.Status.ENROLLED, device_id or None, member_id, session_id)
+    params = (member_id, member_id, device_id or None, member_id, session_id)
     with prepared_cursor() as cursor:
         cursor.execute(_check_in_sql(), params)
         row = cursor.fetchone()
     if row is None:
         return None
     status, starts_at, ends_at, hours, walk_ins, school_id, mode, kind, policy_id, *rest = row
-    settings, (attendance_id, credit_id, enrolled, device_used_at) = rest[: len(_POLICY_COLUMNS)], rest[len(_POLICY_COLUMNS) :]
+    settings, (attendance_id, enrolment, device_used_at) = rest[: len(_POLICY_COLUMNS)], rest[len(_POLICY_COLUMNS) :]
     if policy_id is None:
         policy = AttendancePolicy(school_id=school_id)
     else:
@@ -167,7 +167,6 @@ def check_in_facts(session_id: int, member_id: int, device_id: str = "") -> Chec
         category=kind or mode,
         policy=policy,
         attendance_id=attendance_id,
-        credit_id=credit_id,
-        enrolled=bool(enrolled),
+        enrolled=enrolment == Enrollment.Status.ENROLLED,
         device_used_at=_datetime(device_used_at),
     )

@@ -85,9 +85,9 @@ def _write_credit(
 
     Every caller has just written the attendance row in the same transaction, which keeps any other
     writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
-    spares update_or_create's locking read and two savepoints. `known_absent`: the caller has just read
-    that no entry exists and has just inserted the attendance row (a first check-in), which no other
-    writer of this credit could have done first, so the INSERT goes alone.
+    spares update_or_create's locking read and two savepoints. `known_absent`: the caller has just
+    inserted the member's first attendance row for the session, so no entry should exist and the INSERT
+    goes alone (IntegrityError if one was left behind).
     """
     hours = (Decimal(session_hours) * policy.credit_for(status)).quantize(Decimal("0.1"))
     if hours <= 0:
@@ -204,29 +204,31 @@ def member_check_in(
         "ip_address": ip,
         "device_id": device_id[:40],
     }
+    credit = {"session_hours": facts.hours, "starts_at": facts.starts_at, "category": facts.category, "policy": policy, "by": by}
     try:
-        with transaction.atomic():
-            if existing is None:
-                attendance = Attendance.objects.create(session_id=session_id, member_id=member_id, **fields)
-            else:  # pre-marked absent, or excused on leave but came after all
-                for key, value in fields.items():
-                    setattr(existing, key, value)
-                existing.save()
-                attendance = existing
-            _write_credit(
-                member_id,
-                session_id,
-                status=status,
-                session_hours=facts.hours,
-                starts_at=facts.starts_at,
-                category=facts.category,
-                policy=policy,
-                by=by,
-                known_absent=existing is None and facts.credit_id is None,
-            )
-    except IntegrityError:  # the same member's other scan won the race
-        return CheckInResult(Attendance.objects.get(session_id=session_id, member_id=member_id), created=False)
+        attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=existing is None)
+    except IntegrityError:
+        existing = Attendance.objects.filter(session_id=session_id, member_id=member_id).first()
+        if existing is not None:  # the same member's other scan won the race
+            return CheckInResult(existing, created=False)
+        # no attendance row, yet a ledger entry for the session: left behind when a row was deleted
+        attendance = _record_check_in(session_id, member_id, None, fields, credit, first=False)
     return CheckInResult(attendance, created=True)
+
+
+@transaction.atomic
+def _record_check_in(session_id: int, member_id: int, existing: Attendance | None, fields: dict, credit: dict, *, first: bool):
+    """The attendance row and its ledger entry, together. `first`: no attendance row was read, so none
+    should exist, nor a ledger entry for the session (IntegrityError otherwise): two plain INSERTs."""
+    if existing is None:
+        attendance = Attendance.objects.create(session_id=session_id, member_id=member_id, **fields)
+    else:  # pre-marked absent, or excused on leave but came after all
+        for key, value in fields.items():
+            setattr(existing, key, value)
+        existing.save()
+        attendance = existing
+    _write_credit(member_id, session_id, status=attendance.status, known_absent=first, **credit)
+    return attendance
 
 
 # --- Member cards for the kiosk ----------------------------------------------------------------
