@@ -29,6 +29,9 @@ def prepared_cursor():
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
+    # What Django's own cursor() does first: a persistent connection that died (PostgreSQL restarted) is
+    # replaced here, when health checks are on, rather than failing this request.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     pg = connection.connection
