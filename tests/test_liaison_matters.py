@@ -431,3 +431,30 @@ def test_the_liaison_menu_is_for_staff_and_grid_leaders(liaison):
         assert f'href="{reverse(name)}"' in board, name
     committee = login(users["committee"]).get(reverse("home")).content.decode()
     assert f'href="{reverse("open311_keys:keys")}"' not in committee
+
+
+def test_a_grid_leaders_home_page_says_what_waits_for_them(liaison):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    users, households = liaison["users"], liaison["households"]["1栋"]
+    now = timezone.now()
+    services.matter_report(
+        liaison["a"], category=liaison["categories"]["lighting"], description="路灯不亮", household=households[0], now=now
+    )
+    late = services.matter_report(
+        liaison["a"], category=liaison["categories"]["noise"], description="夜间施工", household=households[1], now=now - timedelta(days=5)
+    )
+    services.matter_accept(late, users["neighbour"], now=now - timedelta(days=5))
+    html = login(users["neighbour"]).get(reverse("home")).content.decode()
+    assert 'id="my-matters"' in html
+    counts = dict(re.findall(r'data-matters="(\w+)">[^<]*<span class="badge text-bg-light">(\d+)</span>', html))
+    assert counts == {"reported": "1", "mine": "2", "overdue": "1"}  # 李邻长 covers both households; the noise matter is 2 days late
+    assert 'id="my-matters"' not in login(users["member"]).get(reverse("home")).content.decode()
+    other = login(users["b_chief"]).get(reverse("home")).content.decode()  # 赤岭小区: nothing waits there
+    assert dict(re.findall(r'data-matters="(\w+)">[^<]*<span class="badge text-bg-light">(\d+)</span>', other)) == {
+        "reported": "0",
+        "mine": "0",
+        "overdue": "0",
+    }

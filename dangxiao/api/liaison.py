@@ -19,6 +19,7 @@ from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 from dangxiao.liaison import selectors, services
 from dangxiao.liaison.models import OPEN_STATES, STATE_TYPES, Building, GridRole, Household, Matter, MatterCategory, MatterUpdate, Party
+from dangxiao.liaison.selectors import overdue_q
 from dangxiao.people.models import Member
 
 from .school import PageQuery, Ref, paginate, ref
@@ -179,10 +180,6 @@ class MatterQuery(PageQuery):
     overdue: bool | None = None
 
 
-def _overdue_q(now: datetime) -> Q:
-    return Q(state__in=OPEN_STATES) & (Q(state="reported", respond_by__lt=now) | (~Q(state="reported") & Q(resolve_by__lt=now)))
-
-
 def _is_overdue(m: Matter, now: datetime) -> bool:
     if m.state not in OPEN_STATES:
         return False
@@ -247,7 +244,7 @@ def matter_list(request, query: Query[MatterQuery]):
     if query.compound:
         qs = qs.filter(compound_id=query.compound)
     if query.overdue is not None:
-        qs = qs.filter(_overdue_q(now)) if query.overdue else qs.exclude(_overdue_q(now))
+        qs = qs.filter(overdue_q(now)) if query.overdue else qs.exclude(overdue_q(now))
     labels = selectors.state_labels()
     return paginate(qs, query, lambda m: _matter(m, labels, now))
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from dangxiao.core import access
 from dangxiao.people.models import Member
 
-from .models import OPEN_STATES, STATE_TYPES, STATES, GridRole, MatterCategory, MatterUpdate, StateType
-from .selectors import state_labels
+from .models import STATE_TYPES, STATES, GridRole, MatterCategory, MatterUpdate, StateType
+from .selectors import overdue_q, state_labels
 
 TOP = 10
 # The reporter's answers are logged under this label; the question itself under "系统" (services).
@@ -131,12 +131,6 @@ def visible_compounds(user) -> list[tuple[int, str, int, str]]:
     return list(
         access.filter_compounds(user).order_by("community__name", "name").values_list("id", "name", "community_id", "community__name")
     )
-
-
-def overdue_q(now: datetime) -> Q:
-    """Open matters past their deadline: not yet accepted past `respond_by`, or past `resolve_by`
-    (the same test as the escalation job)."""
-    return Q(state__in=OPEN_STATES) & (Q(state="reported", respond_by__lt=now) | (~Q(state="reported") & Q(resolve_by__lt=now)))
 
 
 def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: list | None = None) -> Figures:

@@ -5,26 +5,16 @@ The forms only parse; the services decide (and refuse with MatterError)."""
 from datetime import datetime
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import OPEN_STATES, STATE_TYPES, Level, StateType
-from .services import FOLLOW_UP_AFTER
+from .selectors import assigned_to_q, follow_up_q, overdue_q
 
 SELECT = {"class": "form-select form-select-sm"}
 INPUT = {"class": "form-control form-control-sm"}
 NOTE = {"class": "form-control", "rows": 3}
 CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
-
-
-def overdue_q(now: datetime) -> Q:
-    """Open matters past their deadline: to respond while unaccepted, to resolve afterwards."""
-    return Q(state__in=OPEN_STATES) & (Q(state="reported", respond_by__lt=now) | (~Q(state="reported") & Q(resolve_by__lt=now)))
-
-
-def follow_up_q(now: datetime) -> Q:
-    """Resolved more than a week ago, and the reporter has not said whether it stayed fixed."""
-    return Q(state="resolved", resolved_at__lte=now - FOLLOW_UP_AFTER, stayed_fixed__isnull=True)
 
 
 class MatterFilterForm(forms.Form):
@@ -72,10 +62,7 @@ class MatterFilterForm(forms.Form):
         if v["level"]:
             matters = matters.filter(level=v["level"])
         if v["mine"]:
-            mine = Q(assigned_role__user_id=user.pk)
-            if member_id:
-                mine |= Q(assigned_member_id=member_id) | Q(assigned_role__member_id=member_id)
-            matters = matters.filter(mine)
+            matters = matters.filter(assigned_to_q(user, member_id))
         return matters
 
     def apply_tab(self, matters: QuerySet, now: datetime) -> QuerySet:

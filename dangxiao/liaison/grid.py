@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from dangxiao.people import normalize
 from dangxiao.people.models import Member, User
 
 from .models import OPEN_STATES, Building, Compound, GridRole, Household, Matter, Party
+from .selectors import overdue_q
 
 Kind = GridRole.Kind
 PARENT_KIND = {Kind.GROUP_LEADER: Kind.AREA_CHIEF, Kind.NEIGHBOUR_LEADER: Kind.GROUP_LEADER}
@@ -42,14 +43,6 @@ def _count(queryset: QuerySet, outer: str) -> Coalesce:
     """A correlated COUNT(*) subquery, so several counts can be annotated without multiplying joins."""
     sub = queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(c=Count("pk", distinct=True)).values("c")
     return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
-
-
-def overdue_q(now: datetime, prefix: str = "") -> Q:
-    """Open matters past their deadline: to respond while still reported, to resolve after that."""
-    p = prefix
-    late_response = Q(**{f"{p}state": "reported", f"{p}respond_by__lt": now})
-    late_resolution = Q(**{f"{p}state__in": [s for s in OPEN_STATES if s != "reported"], f"{p}resolve_by__lt": now})
-    return late_response | late_resolution
 
 
 def compound_list(user, *, community_id: int | None = None, now: datetime | None = None) -> QuerySet:

@@ -1,6 +1,8 @@
-"""Read paths of the liaison domain used elsewhere: where members live."""
+"""Read paths of the liaison domain: where members live; matters and what is late."""
 
-from django.db.models import Count, QuerySet
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
 
 from dangxiao.people.models import Organization
 
@@ -46,6 +48,24 @@ def distance_bands(members: QuerySet, lat, lon, bands=(1, 2, 5)) -> dict:
 
 
 # --- Matters -------------------------------------------------------------------------------------
+
+
+def overdue_q(now: datetime, prefix: str = "") -> Q:
+    """Open matters past their deadline — to respond while still reported, to resolve after that —
+    the same test as the escalation job. `prefix` reaches matters through a relation ("matters__")."""
+    from .models import OPEN_STATES
+
+    p = prefix
+    late_response = Q(**{f"{p}state": "reported", f"{p}respond_by__lt": now})
+    late_resolution = Q(**{f"{p}state__in": [s for s in OPEN_STATES if s != "reported"], f"{p}resolve_by__lt": now})
+    return late_response | late_resolution
+
+
+def follow_up_q(now: datetime) -> Q:
+    """Resolved more than a week ago, and the reporter has not said whether it stayed fixed."""
+    from .services import FOLLOW_UP_AFTER
+
+    return Q(state="resolved", resolved_at__lte=now - FOLLOW_UP_AFTER, stayed_fixed__isnull=True)
 
 
 def matter_list(queryset: QuerySet) -> QuerySet:
@@ -94,3 +114,30 @@ def public_board(compound, *, limit: int = 50) -> list:
         .only("pk", "category__name", "description", "state", "created_at", "updated_at", "resolved_at", "compound_id", "category_id")
         .order_by("-created_at")[:limit]
     )
+
+
+def assigned_to_q(user, member_id: int | None) -> Q:
+    """Matters in the hands of the user: through a grid role they hold, or as the member assigned."""
+    mine = Q(assigned_role__user_id=user.pk)
+    if member_id:
+        mine |= Q(assigned_member_id=member_id) | Q(assigned_role__member_id=member_id)
+    return mine
+
+
+def handler_summary(user, now: datetime) -> dict | None:
+    """What waits for a handler on their home page, in one query: matters to accept, overdue ones,
+    and open ones in their own hands. None for users who handle no matters."""
+    from dangxiao.core import access
+
+    from .models import OPEN_STATES
+
+    scope = access.scope_for(user)
+    if not (scope.is_staff or access.grid_compound_ids(user)):
+        return None
+    counts = access.filter_matters(user).aggregate(
+        total=Count("pk"),
+        reported=Count("pk", filter=Q(state="reported")),
+        overdue=Count("pk", filter=overdue_q(now)),
+        mine=Count("pk", filter=Q(state__in=OPEN_STATES) & assigned_to_q(user, scope.member_id)),
+    )
+    return counts if counts["total"] or access.grid_compound_ids(user) else None

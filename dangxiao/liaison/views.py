@@ -34,10 +34,9 @@ from .forms import (
     RecordForm,
     ResolveForm,
     StateForm,
-    follow_up_q,
-    overdue_q,
 )
 from .models import STATE_TYPES, CannedReply, GridRole, Household, Matter, MatterCategory, StateType
+from .selectors import follow_up_q, overdue_q
 from .services import MatterError
 
 PAGE_SIZE = 30

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from dangxiao.attendance.ledger import member_year
 from dangxiao.core import access
+from dangxiao.liaison.selectors import handler_summary
 from dangxiao.people import selectors
 from dangxiao.teaching.selectors import member_schedule
 
@@ -38,4 +39,5 @@ def home(request):
             upcoming=list(member_schedule(member, today, today + timedelta(days=30))[:3]),
             hours=member_year(member, today.year),
         )
+    context["matters"] = handler_summary(request.user, timezone.now())
     return render(request, "reports/home.html", context)
