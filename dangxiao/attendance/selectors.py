@@ -78,7 +78,7 @@ class CheckInFacts:
     hours: Decimal
     admits_walk_ins: bool
     category: str  # the course's kind, else the cohort's mode: the ledger entry's category
-    policy: AttendancePolicy  # the school's, or the defaults when none was saved
+    policy: AttendancePolicy  # the school's (only the fields a check-in uses are read), or the defaults
     attendance_id: int | None
     enrolled: bool
     device_used_at: datetime | None  # when this phone last checked in another member to the session
