@@ -121,6 +121,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
+# Behind a reverse proxy every request comes from the proxy's address: list the proxies here and
+# the client's address is read from X-Forwarded-For instead, by core.audit.client_ip — for the
+# audit log, check-ins, the residents' rate limits and the sign-in throttle alike. Empty means
+# REMOTE_ADDR is the client.
+TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("DANGXIAO_TRUSTED_PROXIES", "").split(",") if a.strip())
+AXES_CLIENT_IP_CALLABLE = "dangxiao.core.audit.client_ip"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

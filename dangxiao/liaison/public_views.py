@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangxiao.core import access
+from dangxiao.core.audit import client_ip
 
 from . import poster, selectors, services
 from .models import OPEN_STATES, Building, Compound, GridRole, Matter, MatterCategory, StateType
@@ -115,7 +116,7 @@ def _report_post(request, compound: Compound) -> HttpResponse:
             reporter_phone=data["reporter_phone"],
             photos=photos,
             source=Matter.Source.PUBLIC,
-            address_fingerprint=services.fingerprint(request.META.get("REMOTE_ADDR")),
+            address_fingerprint=services.fingerprint(client_ip(request)),
             now=now,
         )
     except MatterError as exc:
