@@ -168,6 +168,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
+# The cache holds short-lived counters (the certificate check's throttle). Per process by default;
+# with several gunicorn workers or servers, point DANGXIAO_CACHE_URL at Redis so they share it.
+CACHE_URL = os.environ.get("DANGXIAO_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Background and periodic work: huey. The embedded default keeps its queue in SQLite under var/
 # (no extra server; `make demo` starts the consumer); HUEY_REDIS_URL selects Redis in production.
 HUEY_REDIS_URL = os.environ.get("HUEY_REDIS_URL", "")
