@@ -146,3 +146,15 @@ def test_member_home_shows_study_hours_and_upcoming_sessions(people):
     StudyHourEntry.objects.create(member=member, date=timezone.localdate(), hours=Decimal("6.5"), source="external")
     body = login(people["users"]["member"]).get(reverse("home")).content.decode()
     assert "冬训第一课" in body and 'data-total="6.5"' in body and "/ 32" in body
+
+
+@pytest.mark.django_db
+def test_a_staff_member_finds_their_own_pages_under_one_menu(people):
+    from dangxiao.people.models import Role
+
+    member_user = people["users"]["member"]
+    flat = login(member_user).get(reverse("home")).content.decode()
+    assert 'data-nav="hours"' in flat and 'data-nav-group="mine"' not in flat
+    Role.objects.create(user=member_user, organization=people["tree"]["C1-1"], kind="org_admin")
+    grouped = login(member_user).get(reverse("home")).content.decode()
+    assert 'data-nav-group="mine"' in grouped and 'data-nav="hours"' in grouped and 'data-nav-group="people"' in grouped
