@@ -1,6 +1,7 @@
 """The member's check-in through the API, the hottest write path (README "Benchmarks"): its query budget, and
 the outcomes that its one read (attendance.selectors.check_in_facts) decides."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from dangxiao.attendance import codes, services
 from dangxiao.attendance.models import Attendance, AttendancePolicy, StudyHourEntry
+from dangxiao.people import services as people_services
 from dangxiao.people.models import ApiToken
 from dangxiao.teaching.models import Enrollment, Session
 
@@ -32,7 +34,8 @@ def live(people):
         Enrollment.objects.create(cohort=cohort, member=m)
     member = people["users"]["member"]
     client = Client(headers={"Authorization": f"Bearer {token_for(member)}"})
-    client.get("/api/v1/me")  # the token's first use is recorded here, as when the app opens
+    client.get("/api/v1/me")  # the token's first use, as when the app opens
+    people_services.token_uses.flush()  # written, as the process would within TOKEN_FLUSH_SECONDS
     return {"session": session, "client": client, "member": member, "roll": people["members"]["c1_1"], **people}
 
 
@@ -76,12 +79,37 @@ def test_a_token_used_within_the_hour_is_not_written_again(live):
     first_use = token.last_used_at
     assert first_use is not None
     post_check_in(live)
+    assert people_services.token_uses.flush() == 0
     token.refresh_from_db()
     assert token.last_used_at == first_use
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - timedelta(hours=2))
     live["client"].get("/api/v1/me")
+    assert people_services.token_uses.flush() == 1
     token.refresh_from_db()
     assert token.last_used_at > first_use
+
+
+def test_stale_tokens_are_written_together_once_the_flush_interval_has_passed(live, people, monkeypatch):
+    # a request that finds its token stale writes nothing itself; the first request after
+    # TOKEN_FLUSH_SECONDS writes every token noted meanwhile, in one UPDATE
+    uses = people_services.token_uses
+    ApiToken.objects.update(last_used_at=None)
+    other = Client(headers={"Authorization": f"Bearer {token_for(people['users']['secretary'])}"})
+    monkeypatch.setattr(people_services, "TOKEN_FLUSH_SECONDS", 3600)
+    uses.flushed_at = time.monotonic()
+    with CaptureQueriesContext(connection) as ctx:
+        assert post_check_in(live).status_code == 201
+        assert other.get("/api/v1/me").status_code == 200
+    assert not statements(ctx, "UPDATE")
+    assert not ApiToken.objects.filter(last_used_at__isnull=False).exists()
+    monkeypatch.setattr(people_services, "TOKEN_FLUSH_SECONDS", 0)
+    with CaptureQueriesContext(connection) as ctx:
+        assert live["client"].get("/api/v1/me").status_code == 200
+    assert len(statements(ctx, "UPDATE")) == 1 and not uses.pending
+    assert ApiToken.objects.filter(last_used_at__isnull=False).count() == 2
+    with CaptureQueriesContext(connection) as ctx:  # written within the hour: neither noted nor written
+        assert other.get("/api/v1/me").status_code == 200
+    assert not statements(ctx, "UPDATE") and not uses.pending
 
 
 def test_a_deactivated_or_revoked_token_is_refused(live):
