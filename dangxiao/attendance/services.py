@@ -7,16 +7,19 @@ in step (`_sync_credit`), so the ledger never disagrees with the roll.
 import hashlib
 import hmac
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.core.db import prepared_cursor
 from dangxiao.people.models import Member, User
 from dangxiao.teaching.models import Enrollment, Session
 from dangxiao.teaching.services import TeachingError
@@ -69,38 +72,34 @@ def _category(session: Session) -> str:
     return session.course.kind if session.course_id and session.course else session.cohort.mode
 
 
-def _write_credit(
-    member_id: int,
-    session_id: int,
-    *,
-    status: str,
-    session_hours: Decimal,
-    starts_at: datetime,
-    category: str,
-    policy: AttendancePolicy,
-    by: User | None,
-    known_absent: bool = False,
-) -> None:
-    """Credit (or withdraw) a session's study hours to match an attendance status.
-
-    Every caller has just written the attendance row in the same transaction, which keeps any other
-    writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
-    spares update_or_create's locking read and two savepoints. `known_absent`: the caller has just
-    inserted the member's first attendance row for the session, so no entry should exist and the INSERT
-    goes alone (IntegrityError if one was left behind).
-    """
+def _credit_values(status: str, *, session_hours: Decimal, starts_at: datetime, category: str, policy: AttendancePolicy, by: User | None):
+    """The ledger entry's fields for a session attended with this status; None when it earns no hours."""
     hours = (Decimal(session_hours) * policy.credit_for(status)).quantize(Decimal("0.1"))
     if hours <= 0:
-        if not known_absent:
-            StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).delete()
-        return
-    values = {
+        return None
+    return {
         "date": timezone.localtime(starts_at).date(),
         "hours": hours,
         "source": StudyHourEntry.Source.SESSION,
         "category": category,
         "created_by": by,
     }
+
+
+def _write_credit(member_id: int, session_id: int, *, status: str, known_absent: bool = False, **credit) -> None:
+    """Credit (or withdraw) a session's study hours to match an attendance status.
+
+    Every caller has just written the attendance row in the same transaction, which keeps any other
+    writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
+    spares update_or_create's locking read and two savepoints. `known_absent`: the caller has just
+    inserted the member's first attendance row for the session, so no entry should exist and the INSERT
+    goes alone (IntegrityError if one was left behind). `credit`: `_credit_values`' keywords.
+    """
+    values = _credit_values(status, **credit)
+    if values is None:
+        if not known_absent:
+            StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).delete()
+        return
     if known_absent or not StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).update(**values):
         StudyHourEntry.objects.create(member_id=member_id, session_id=session_id, **values)
 
@@ -206,8 +205,13 @@ def member_check_in(
     }
     credit = {"session_hours": facts.hours, "starts_at": facts.starts_at, "category": facts.category, "policy": policy, "by": by}
     try:
-        attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=existing is None)
+        if existing is None and connection.vendor == "postgresql":
+            attendance = _insert_check_in(session_id, member_id, fields, credit)  # None: a row exists already
+        else:
+            attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=existing is None)
     except IntegrityError:
+        attendance = None
+    if attendance is None:
         existing = Attendance.objects.filter(session_id=session_id, member_id=member_id).first()
         if existing is not None:  # the same member's other scan won the race
             return CheckInResult(existing, created=False)
@@ -228,6 +232,67 @@ def _record_check_in(session_id: int, member_id: int, existing: Attendance | Non
         existing.save()
         attendance = existing
     _write_credit(member_id, session_id, status=attendance.status, known_absent=first, **credit)
+    return attendance
+
+
+_ATTENDANCE_COLUMNS = (
+    "session",
+    "member",
+    "status",
+    "method",
+    "is_walk_in",
+    "marked_by",
+    "marked_at",
+    "checked_in_at",
+    "ip_address",
+    "device_id",
+)
+_CREDIT_COLUMNS = ("member", "session", "date", "hours", "source", "category", "reference", "note", "created_by", "created_at")
+
+
+@cache
+def _check_in_insert_sql(credited: bool) -> str:
+    """PostgreSQL: a first check-in's attendance row and, when `credited`, its ledger entry, in one
+    statement. ON CONFLICT: the member's other scan got there first, and nothing is written."""
+    a, e = Attendance._meta, StudyHourEntry._meta
+    assert {f.name for f in a.concrete_fields} == {"id", *_ATTENDANCE_COLUMNS}
+    assert {f.name for f in e.concrete_fields} == {"id", *_CREDIT_COLUMNS}
+    a_cols = ", ".join(a.get_field(name).column for name in _ATTENDANCE_COLUMNS)
+    marks = ", ".join(["%s"] * len(_ATTENDANCE_COLUMNS))
+    unique = ", ".join(a.get_field(name).column for name in ("session", "member"))
+    sql = f"WITH a AS (INSERT INTO {a.db_table} ({a_cols}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING id)"
+    if credited:
+        e_cols = ", ".join(e.get_field(name).column for name in _CREDIT_COLUMNS)
+        marks = ", ".join(["%s"] * len(_CREDIT_COLUMNS))
+        sql += f", e AS (INSERT INTO {e.db_table} ({e_cols}) SELECT {marks} FROM a)"
+    return sql + " SELECT id FROM a"
+
+
+def _db_values(model, names: tuple, values: dict) -> list:
+    """The values as the ORM would send them (a related object as its key)."""
+    fields = [model._meta.get_field(name) for name in names]
+    return [f.get_db_prep_save(getattr(values[f.name], "pk", values[f.name]), connection) for f in fields]
+
+
+def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict) -> Attendance | None:
+    """`_record_check_in(first=True)` on PostgreSQL in one prepared statement, and in autocommit: a single
+    statement needs no BEGIN and COMMIT, three of a check-in's round trips (README "Benchmarks"). The
+    attendance row or None when one exists already; IntegrityError, with nothing written, when a ledger
+    entry for the session was left behind. Inside a transaction it takes a savepoint, as atomic() would."""
+    row = {"session": session_id, "member": member_id, "marked_at": timezone.now(), **fields}
+    params = _db_values(Attendance, _ATTENDANCE_COLUMNS, row)
+    values = _credit_values(fields["status"], **credit)
+    if values is not None:
+        entry = {"member": member_id, "session": session_id, "reference": "", "note": "", "created_at": row["marked_at"], **values}
+        params += _db_values(StudyHourEntry, _CREDIT_COLUMNS, entry)
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with prepared_cursor() as cursor:
+            cursor.execute(_check_in_insert_sql(values is not None), params)
+            inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    attendance = Attendance(pk=inserted[0], session_id=session_id, member_id=member_id, marked_at=row["marked_at"], **fields)
+    attendance._state.adding, attendance._state.db = False, connection.alias
     return attendance
 
 
