@@ -203,3 +203,24 @@ def test_a_ledger_entry_left_behind_by_a_deleted_attendance_is_updated_not_dupli
     response = post_check_in(live)
     assert response.status_code == 201 and response.json()["created"]
     assert StudyHourEntry.objects.get(member=member).hours == Decimal("2.0")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_request_after_postgresql_dropped_the_connection_succeeds(people):
+    # the token lookup stands in for Django's per-request health check (core.db.prepared_read): on a
+    # connection that has died it reconnects and runs again, as the check would have reconnected first
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's server-side connection")
+    client = Client(headers={"Authorization": f"Bearer {token_for(people['users']['member'])}"})
+    assert client.get("/api/v1/me").status_code == 200
+    assert connection.health_check_enabled
+    for _ in range(2):  # twice: the replacement connection prepares its statements anew
+        admin = connection.get_new_connection(connection.get_connection_params())
+        admin.autocommit = True
+        admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+        admin.close()
+        connection.health_check_done = False  # a new request, as Django marks it (the test client does not)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/v1/me")
+        assert response.status_code == 200, response.content
+        assert "SELECT 1" not in [q["sql"] for q in ctx.captured_queries]

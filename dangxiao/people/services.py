@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
-from dangxiao.core.db import prepared_cursor
+from dangxiao.core.db import prepared_read
 from dangxiao.core.masking import mask_phone
 
 from . import normalize as n
@@ -334,13 +334,12 @@ def token_user(key: str) -> User | None:
     member record) so that the check-in needs no lookup of its own. A token whose last use is over
     TOKEN_TOUCH_SECONDS old is noted, and written with others later (`_TokenUses`). In SQL rather than
     built with the ORM, which spent a millisecond of CPU composing the join on every API request, and
-    prepared on PostgreSQL (core.db.prepared_cursor) (README "Benchmarks").
+    prepared on PostgreSQL, where it also serves as the connection's health check (core.db.prepared_read)
+    (README "Benchmarks").
     """
     digest = token_hash(key)
     stale = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=TOKEN_TOUCH_SECONDS))
-    with prepared_cursor() as cursor:
-        cursor.execute(_token_sql(), [stale, digest])
-        row = cursor.fetchone()
+    row = prepared_read(_token_sql(), [stale, digest])  # doubles as the connection's health check
     if row is None:
         return None
     user = _user_from_row(row)
