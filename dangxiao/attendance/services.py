@@ -268,10 +268,14 @@ def _check_in_insert_sql(credited: bool) -> str:
     return sql + " SELECT id FROM a"
 
 
+@cache
+def _fields(model, names: tuple) -> tuple:
+    return tuple(model._meta.get_field(name) for name in names)
+
+
 def _db_values(model, names: tuple, values: dict) -> list:
     """The values as the ORM would send them (a related object as its key)."""
-    fields = [model._meta.get_field(name) for name in names]
-    return [f.get_db_prep_save(getattr(values[f.name], "pk", values[f.name]), connection) for f in fields]
+    return [f.get_db_prep_save(getattr(values[f.name], "pk", values[f.name]), connection) for f in _fields(model, names)]
 
 
 def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict) -> Attendance | None:

@@ -274,13 +274,23 @@ def _token_sql() -> str:
         WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"""
 
 
+@cache
+def _user_converted(vendor: str) -> bool:
+    """Whether the user's fields need the ORM's converters on this database (SQLite's dates do; on
+    PostgreSQL none does, and building a compiler on every API request to find that out showed in profiles)."""
+    compiler = User.objects.none().query.get_compiler(connection=connection)
+    return bool(compiler.get_converters([f.cached_col for f in User._meta.concrete_fields]))
+
+
 def _user_from_row(row: tuple) -> User:
     """A User from the token statement's row, its fields converted as the ORM would; the extra columns
     become attributes."""
     fields = User._meta.concrete_fields
-    compiler = User.objects.none().query.get_compiler(connection=connection)
-    converters = compiler.get_converters([f.cached_col for f in fields])
-    values = next(compiler.apply_converters([row[: len(fields)]], converters)) if converters else row[: len(fields)]
+    values = row[: len(fields)]
+    if _user_converted(connection.vendor):
+        compiler = User.objects.none().query.get_compiler(connection=connection)
+        converters = compiler.get_converters([f.cached_col for f in fields])
+        values = next(compiler.apply_converters([values], converters))
     user = User.from_db(connection.alias, [f.attname for f in fields], values)
     user.api_token_id, user.api_member_id, user.api_token_stale = row[len(fields) :]
     return user
