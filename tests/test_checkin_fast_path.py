@@ -133,6 +133,15 @@ def test_stale_tokens_are_written_together_once_the_flush_interval_has_passed(li
     with CaptureQueriesContext(connection) as ctx:  # written within the hour: neither noted nor written
         assert other.get("/api/v1/me").status_code == 200
     assert not statements(ctx, "UPDATE") and not uses.pending
+    # nor do they wait for the interval once TOKEN_FLUSH_BATCH of them are noted
+    ApiToken.objects.update(last_used_at=None)
+    monkeypatch.setattr(people_services, "TOKEN_FLUSH_SECONDS", 3600)
+    monkeypatch.setattr(people_services, "TOKEN_FLUSH_BATCH", 2)
+    assert live["client"].get("/api/v1/me").status_code == 200 and uses.pending
+    with CaptureQueriesContext(connection) as ctx:
+        assert other.get("/api/v1/me").status_code == 200
+    assert len(statements(ctx, "UPDATE")) == 1 and not uses.pending
+    assert ApiToken.objects.filter(last_used_at__isnull=False).count() == 2
 
 
 def test_a_deactivated_or_revoked_token_is_refused(live):

@@ -39,6 +39,7 @@ DEFAULTS = {
 CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 TOKEN_TOUCH_SECONDS = 3600  # how stale an API token's last use may get before it is written again
 TOKEN_FLUSH_SECONDS = 30  # how long a process keeps the tokens' new last uses before writing them together
+TOKEN_FLUSH_BATCH = 300  # or how many it keeps: a bigger UPDATE holds SQLite's write lock long enough to show in p99
 
 
 @dataclass
@@ -302,8 +303,9 @@ class _TokenUses:
     Writing a token's last use on the request that found it stale cost each such request a statement
     and a commit of its own (a fifth of a check-in's server CPU when every token is new, README
     "Benchmarks"). Now the request notes the token here, and the first request after
-    TOKEN_FLUSH_SECONDS writes every noted token in one UPDATE per 900 tokens. A token's last use is
-    thus written at most hourly as before, up to TOKEN_FLUSH_SECONDS late (with the time of the write),
+    TOKEN_FLUSH_SECONDS, or the one that brings the tokens noted to TOKEN_FLUSH_BATCH, writes them all in
+    one UPDATE. A token's last use is thus written at most hourly as before, up to TOKEN_FLUSH_SECONDS
+    late (with the time of the write),
     or never if the process ends before it; "last used" is a hint for people revoking old tokens, not
     an audit record. Tokens are noted by their hash, which unlike an id is never reused.
     """
@@ -316,7 +318,7 @@ class _TokenUses:
     def note(self, key_hash: str) -> None:
         with self.lock:
             self.pending.add(key_hash)
-            if time.monotonic() - self.flushed_at < TOKEN_FLUSH_SECONDS:
+            if len(self.pending) < TOKEN_FLUSH_BATCH and time.monotonic() - self.flushed_at < TOKEN_FLUSH_SECONDS:
                 return
         self.flush()
 
