@@ -39,7 +39,7 @@ demo-reset: install
 test: install test-sqlite test-postgres
 
 test-sqlite: install
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 -m "not postgres_only"
 
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n 2 -p no:cacheprovider -m "not sqlite_only"

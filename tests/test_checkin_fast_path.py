@@ -214,12 +214,11 @@ def test_a_ledger_entry_left_behind_by_a_deleted_attendance_is_updated_not_dupli
     assert StudyHourEntry.objects.get(member=member).hours == Decimal("2.0")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_an_api_request_after_postgresql_dropped_the_connection_succeeds(people):
     # the token lookup stands in for Django's per-request health check (core.db.prepared_read): on a
     # connection that has died it reconnects and runs again, as the check would have reconnected first
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's server-side connection")
     client = Client(headers={"Authorization": f"Bearer {token_for(people['users']['member'])}"})
     assert client.get("/api/v1/me").status_code == 200
     assert connection.health_check_enabled
