@@ -31,7 +31,8 @@ class Attendance(models.Model):
     # No index of its own: the unique (session, member) constraint's index serves every lookup by session,
     # and a second one let PostgreSQL plan the check-in's read on it (see the indexes below).
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances", db_index=False)
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendances")
+    # No index of its own either: the (member, status) index below starts with it.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendances", db_index=False)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
     method = models.CharField(_("方式"), max_length=8, choices=Method.choices, default=Method.MANUAL)
     is_walk_in = models.BooleanField(_("临时参加"), default=False)
@@ -167,7 +168,8 @@ class StudyHourEntry(models.Model):
         HOME_DELIVERY = "home_delivery", _("送学上门")
         EXTERNAL = "external", _("外部培训")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="study_hours")
+    # No index of its own: the (member, date) index below starts with it (every INSERT maintains each index).
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="study_hours", db_index=False)
     date = models.DateField(_("日期"), db_index=True)
     hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
