@@ -44,6 +44,15 @@ def test_member_checks_in_with_the_code_then_a_repeat_is_200(live):
     )
     assert again.status_code == 200 and not again.json()["created"]
     assert staff.get(f"/api/v1/sessions/{s.pk}/display-code").json()["checked_in"] == 1
+    # The view renders its answer itself (no response validation); it is still exactly CheckInOut, and the
+    # OpenAPI document still declares it.
+    assert first["Content-Type"] == again["Content-Type"] == "application/json; charset=utf-8"
+    assert set(first.json()) == set(again.json()) == {"attendance_id", "session_id", "status", "created", "message", "is_walk_in"}
+    assert first.json()["attendance_id"] == Attendance.objects.get().pk and first.json()["created"] is True
+    assert first.json()["session_id"] == s.pk and first.json()["is_walk_in"] is False and isinstance(first.json()["message"], str)
+    responses = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/checkin"]["post"]["responses"]
+    assert responses["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CheckInOut"}
+    assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CheckInOut"}
 
 
 def test_forged_and_expired_codes_are_422_with_a_reason(live):
