@@ -39,7 +39,8 @@ def watch(page: Page) -> list[str]:
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("response", lambda r: r.status >= 500 and problems.append(f"HTTP {r.status}: {r.url}"))
-    page.on("requestfailed", lambda r: problems.append(f"requestfailed: {r.url}"))
+    # A request the browser itself abandoned (the page moved on before the favicon arrived) is not a fault.
+    page.on("requestfailed", lambda r: r.failure != "net::ERR_ABORTED" and problems.append(f"requestfailed: {r.url} {r.failure}"))
     return problems
 
 
