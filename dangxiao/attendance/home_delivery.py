@@ -152,7 +152,11 @@ def visit_record(
 def visit_confirm(visit: HomeVisit, *, confirmation: str, by: User | None) -> HomeVisit:
     """The elder confirms a visit recorded earlier: both members are credited now. Confirming an
     already confirmed visit changes nothing (and credits nothing again)."""
-    visit = HomeVisit.objects.select_for_update(of=("self",)).select_related("pair__cohort", "pair__elder", "pair__helper", "session").get(pk=visit.pk)
+    visit = (
+        HomeVisit.objects.select_for_update(of=("self",))
+        .select_related("pair__cohort", "pair__elder", "pair__helper", "session")
+        .get(pk=visit.pk)
+    )
     if visit.elder_confirmed:
         return visit
     confirmation = (confirmation or "").strip()

@@ -10,7 +10,7 @@ back from a re-imported export keeps the stored value, so export → edit → im
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import BytesIO
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 from dangxiao.people import normalize as n
 from dangxiao.people.roster import RowError
+from dangxiao.people.services import ImportResult
 
 from .models import Building, Compound, Household
 
@@ -49,17 +50,10 @@ class HouseholdFileError(Exception):
 
 
 @dataclass
-class HouseholdImport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    buildings_created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    committed: bool = False
+class HouseholdImport(ImportResult):
+    """The roster import's result, plus the buildings an import creates on the way."""
 
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
+    buildings_created: int = 0
 
 
 def mask_name(name: str) -> str:
