@@ -290,33 +290,35 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
     compound, location = locate(client, params)
     name = " ".join(p for p in ((params.get("last_name") or "").strip(), (params.get("first_name") or "").strip()) if p)
     fingerprint = services.fingerprint(client_ip)
-    phone = (params.get("phone") or "").strip()
-    try:
-        services.check_report_limits(fingerprint=fingerprint, phone=re.sub(r"\s|-", "", phone), now=now)
-    except services.MatterError as exc:
-        raise Open311Error(429, str(exc)) from None
     lat, lon = _number(params.get("lat")), _number(params.get("long"))
     located = lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180
     try:
-        matter = services.matter_report(
-            compound,
-            category=category,
-            description=params.get("description") or "",
-            location=location,
-            reporter_name=name,
-            reporter_phone=phone,
-            source=Matter.Source.OPEN311,
-            address_fingerprint=fingerprint,
-            latitude=Decimal(f"{lat:.6f}") if located else None,
-            longitude=Decimal(f"{lon:.6f}") if located else None,
-            now=now,
-        )
+        with transaction.atomic():
+            matter = services.matter_report(
+                compound,
+                category=category,
+                description=params.get("description") or "",
+                location=location,
+                reporter_name=name,
+                reporter_phone=(params.get("phone") or "").strip(),
+                source=Matter.Source.OPEN311,
+                address_fingerprint=fingerprint,
+                latitude=Decimal(f"{lat:.6f}") if located else None,
+                longitude=Decimal(f"{lon:.6f}") if located else None,
+                now=now,
+            )
+            media = (params.get("media_url") or "").strip()[:500]
+            services.matter_note(
+                matter,
+                None,
+                f"经 Open311 应用「{client.name}」提交" + (f"；附件链接：{media}" if media else ""),
+                label=f"Open311：{client.name}",
+                now=now,
+            )
+    except services.RateLimited as exc:
+        raise Open311Error(429, str(exc)) from None
     except services.MatterError as exc:
         raise Open311Error(400, str(exc)) from None
-    media = (params.get("media_url") or "").strip()[:500]
-    services.matter_note(
-        matter, None, f"经 Open311 应用「{client.name}」提交" + (f"；附件链接：{media}" if media else ""), public=False, now=now
-    )
     return Posted(matter)
 
 

@@ -11,7 +11,6 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from dangxiao.core import access
 from dangxiao.core.audit import client_ip
 
 from . import poster, selectors, services
-from .models import OPEN_STATES, Building, Compound, GridRole, Matter, MatterCategory, StateType
+from .models import Building, Compound, GridRole, Matter, MatterCategory, StateType
 from .public_forms import MAX_BODY_BYTES, NoteForm, ReopenForm, ReportForm
 from .services import MatterError
 
@@ -155,15 +154,6 @@ def similar(request, token: str):
     return _public(render(request, "liaison/public/_similar.html", context))
 
 
-def _board_counts(compound: Compound, year: int) -> dict:
-    """Open (accepted, not yet fixed) and resolved this year, in one query."""
-    accepted = Matter.objects.filter(compound=compound).exclude(state="reported")
-    return accepted.aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        resolved=Count("pk", filter=Q(state="resolved", resolved_at__year=year)),
-    )
-
-
 @require_GET
 def board(request, token: str):
     compound = _compound(token)
@@ -171,7 +161,7 @@ def board(request, token: str):
     context = {
         "compound": compound,
         "matters": _labelled(selectors.public_board(compound)),
-        "counts": _board_counts(compound, year),
+        "counts": selectors.board_counts(compound, year),
         "year": year,
     }
     return _public(render(request, "liaison/public/board.html", context))

@@ -141,3 +141,14 @@ def handler_summary(user, now: datetime) -> dict | None:
         mine=Count("pk", filter=Q(state__in=OPEN_STATES) & assigned_to_q(user, scope.member_id)),
     )
     return counts if counts["total"] or access.grid_compound_ids(user) else None
+
+
+def board_counts(compound, year: int) -> dict:
+    """The public board's figures: accepted matters still open, and those resolved this year (one query)."""
+    from .models import OPEN_STATES, Matter
+
+    accepted = Matter.objects.filter(compound=compound).exclude(state="reported")
+    return accepted.aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        resolved=Count("pk", filter=Q(state="resolved", resolved_at__year=year)),
+    )

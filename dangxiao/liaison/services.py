@@ -49,6 +49,10 @@ class MatterError(Exception):
     """A refusal a user can cause; the message is shown as is."""
 
 
+class RateLimited(MatterError):
+    """A report refused because its address or phone has reported too much lately (HTTP 429)."""
+
+
 def fingerprint(address: str | None) -> str:
     """A keyed hash of the reporting address: enough to rate-limit, useless to identify anyone."""
     if not address:
@@ -62,11 +66,11 @@ def check_report_limits(*, fingerprint: str, phone: str, now: datetime) -> None:
     if fingerprint:
         by_address = recent.filter(reporter_fingerprint=fingerprint)
         if by_address.filter(created_at__gte=now - timedelta(hours=1)).count() >= LIMITS["address_hour"]:
-            raise MatterError(_("提交过于频繁，请一小时后再试"))
+            raise RateLimited(_("提交过于频繁，请一小时后再试"))
         if by_address.filter(created_at__gte=now - timedelta(days=1)).count() >= LIMITS["address_day"]:
-            raise MatterError(_("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长"))
+            raise RateLimited(_("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长"))
     if phone and recent.filter(reporter_phone=phone, created_at__gte=now - timedelta(days=1)).count() >= LIMITS["phone_day"]:
-        raise MatterError(_("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长"))
+        raise RateLimited(_("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长"))
 
 
 def actor_label(user) -> str:
@@ -318,12 +322,13 @@ def matter_set_state(matter: Matter, actor, state: str, *, note: str = "", publi
 
 
 @transaction.atomic
-def matter_note(matter: Matter, actor, note: str, *, public: bool = False, now: datetime | None = None) -> MatterUpdate:
+def matter_note(matter: Matter, actor, note: str, *, public: bool = False, label: str = "", now: datetime | None = None) -> MatterUpdate:
+    """A note on the matter; `label` names an author who is not a user (an Open311 application)."""
     now = now or timezone.now()
     if not (note or "").strip():
         raise MatterError(_("请填写备注内容"))
     matter = _locked(matter)
-    return _log(matter, MatterUpdate.Kind.NOTE, actor=actor, note=note, public=public, from_state=matter.state, now=now)
+    return _log(matter, MatterUpdate.Kind.NOTE, actor=actor, label=label, note=note, public=public, from_state=matter.state, now=now)
 
 
 def _resolver(matter: Matter, actor) -> Member | None:
