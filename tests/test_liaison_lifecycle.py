@@ -254,3 +254,13 @@ def test_each_user_handles_exactly_their_compounds_matters(liaison):
     assert set(access.filter_managed_compounds(users["committee"])) == {liaison["a"]}
     with pytest.raises(access.Http404):
         access.get_matter_or_404(users["neighbour"], b.pk)
+
+
+def test_the_history_is_written_in_chinese_whatever_the_handler_reads(liaison):
+    from django.utils import translation
+
+    matter = report(liaison)
+    with translation.override("en"):
+        services.matter_assign(matter, liaison["users"]["neighbour"], role=liaison["roles"]["group"], now=T0 + timedelta(hours=1))
+    update = matter.updates.get(kind="assigned")
+    assert update.actor_label == "李邻长（邻长）" and update.note.startswith("指派给组长 ")

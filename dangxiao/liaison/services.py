@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangxiao.core.uploads import PHOTO_KINDS, check_upload
@@ -74,13 +74,22 @@ def check_report_limits(*, fingerprint: str, phone: str, now: datetime) -> None:
 
 
 def actor_label(user) -> str:
-    """How an actor appears in the history: the member's name with their grid role, or the account."""
+    """How an actor appears in the history: the member's name with their grid role, or the account.
+
+    The label is stored with the update, so it is always written in Chinese (whatever language the
+    actor reads), and worked out once per user object (two queries)."""
     if user is None:
         return "反映人"
+    cached = getattr(user, "_dangxiao_actor_label", None)
+    if cached is not None:
+        return cached
     member = Member.objects.filter(user_id=user.pk).values_list("name", flat=True).first()
     role = GridRole.objects.filter(user_id=user.pk).first()
     name = member or (role.name if role else "") or user.get_full_name() or user.get_username()
-    return f"{name}（{role.get_kind_display()}）" if role else name
+    with translation.override("zh-hans"):
+        label = f"{name}（{role.get_kind_display()}）" if role else name
+    user._dangxiao_actor_label = label
+    return label
 
 
 def _log(
@@ -283,7 +292,8 @@ def matter_assign(
     matter.state = "assigned"
     matter.save()
     target = targets[0]
-    who = f"{target.get_kind_display()} {target.name}" if isinstance(target, GridRole | Party) else f"党员 {target.name}"
+    with translation.override("zh-hans"):  # the note is stored: written in Chinese whoever acts
+        who = f"{target.get_kind_display()} {target.name}" if isinstance(target, GridRole | Party) else f"党员 {target.name}"
     _log(
         matter,
         MatterUpdate.Kind.ASSIGNED,
@@ -512,7 +522,8 @@ def matters_escalate(now: datetime | None = None) -> int:
             _deadlines(matter, now)
             matter.save()
             what = "响应" if matter.state == "reported" else "办结"
-            to = f"{role.get_kind_display()} {role.name}" if role else Level(level).label
+            with translation.override("zh-hans"):
+                to = f"{role.get_kind_display()} {role.name}" if role else str(Level(level).label)
             _log(
                 matter,
                 MatterUpdate.Kind.ESCALATED,
