@@ -92,12 +92,15 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dangxiao.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "dangxiao.core.sqlite"  # writers queue on a file lock (core/sqlite/base.py)
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")} if env_bool("DANGXIAO_SQLITE_FILE_TESTS", False) else {}
+    # ":memory:" spelt out: pytest-django recognises an in-memory test database only by Django's engine name.
+    test_name = str(VAR_DIR / "test.sqlite3") if env_bool("DANGXIAO_SQLITE_FILE_TESTS", False) else ":memory:"
+    DATABASES["default"]["TEST"] = {"NAME": test_name}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
