@@ -54,17 +54,17 @@ def statements(ctx, *verbs: str) -> list[str]:
     return [s for s in sql if not verbs or (s.split(maxsplit=1) or [""])[0].upper() in verbs]
 
 
-def test_a_first_check_in_costs_two_reads_and_one_write(live):
-    # the token (with the user's member), the check-in's facts in one query, then the attendance row and
-    # the ledger entry: on PostgreSQL one prepared statement (logged without its text), in autocommit;
+def test_a_first_check_in_costs_one_read_and_one_write(live):
+    # the token, its user's member and the check-in's facts in one query, then the attendance row and the
+    # ledger entry: on PostgreSQL one prepared statement (logged without its text), in autocommit;
     # elsewhere one transaction of two INSERTs
     with CaptureQueriesContext(connection) as ctx:
         response = post_check_in(live)
     assert response.status_code == 201, response.content
     if connection.vendor == "postgresql":
-        assert len(statements(ctx)) == 3, "\n".join(statements(ctx))
+        assert len(statements(ctx)) == 2, "\n".join(statements(ctx))
     else:
-        assert len(statements(ctx)) == 4, "\n".join(statements(ctx))
+        assert len(statements(ctx)) == 3, "\n".join(statements(ctx))
         assert len(statements(ctx, "INSERT")) == 2
     attendance = Attendance.objects.get(member=live["member"].member)
     assert response.json()["attendance_id"] == attendance.pk and attendance.marked_by == live["member"]
@@ -93,8 +93,33 @@ def test_a_repeat_reads_the_row_it_found_and_writes_nothing(live):
     with CaptureQueriesContext(connection) as ctx:
         response = post_check_in(live)
     assert response.status_code == 200 and not response.json()["created"]
-    assert len(statements(ctx)) == 3 and not statements(ctx, "INSERT", "UPDATE", "DELETE")
+    assert len(statements(ctx)) == 2 and not statements(ctx, "INSERT", "UPDATE", "DELETE")
     assert Attendance.objects.count() == 1
+
+
+@pytest.mark.parametrize("spoil", ["unknown", "revoked", "inactive"])
+def test_the_check_in_refuses_a_bad_token_with_401_and_writes_nothing(live, spoil):
+    # the check-in reads its token in its own statement (selectors.token_check_in_facts): the same refusals
+    # as every other operation's token lookup
+    if spoil == "unknown":
+        live["client"] = Client(headers={"Authorization": "Bearer not-a-token"})
+    elif spoil == "revoked":
+        ApiToken.objects.filter(user=live["member"]).update(revoked_at=timezone.now())
+    else:
+        type(live["member"]).objects.filter(pk=live["member"].pk).update(is_active=False)
+    response = post_check_in(live)
+    assert response.status_code == 401 and response.json()["detail"] == "未登录或令牌无效"
+    assert not Attendance.objects.exists() and not StudyHourEntry.objects.exists()
+
+
+def test_the_check_in_by_token_is_404_for_a_missing_session_or_an_account_without_a_member(live, people):
+    response = post_check_in(live, session_id=live["session"].pk + 1000)
+    assert response.status_code == 404
+    staff = Client(headers={"Authorization": f"Bearer {token_for(people['users']['principal'])}"})
+    code = codes.current(live["session"].pk, timezone.now(), 15).token
+    response = staff.post("/api/v1/checkin", {"session_id": live["session"].pk, "code": code}, content_type="application/json")
+    assert response.status_code == 404
+    assert not Attendance.objects.exists()
 
 
 def test_a_token_used_within_the_hour_is_not_written_again(live):

@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
+from ninja.errors import AuthenticationError
+from ninja.security import SessionAuth
 
 from dangxiao.attendance import codes, selectors, services
 from dangxiao.attendance.models import LeaveRequest
@@ -16,8 +18,9 @@ from dangxiao.people.models import Member
 from dangxiao.teaching.models import Session
 from dangxiao.teaching.services import TeachingError
 
+from .auth import BearerToken, UncheckedToken
+
 router = Router(tags=["attendance"])
-_UNKNOWN = object()
 _JSON = "application/json; charset=utf-8"
 
 
@@ -48,19 +51,28 @@ class CheckInOut(Schema):
 @router.post(
     "/checkin",
     response={200: CheckInOut, 201: CheckInOut, 404: Detail, 422: Refusal},
+    auth=[BearerToken(deferred=True), SessionAuth()],
     summary="The signed-in member checks in with the code on the screen",
 )
 def check_in(request, body: CheckInIn):
-    # A bearer token brings its member's id along (people.services.token_user); a signed-in page asks.
-    member_id = getattr(request.user, "api_member_id", _UNKNOWN)
-    if member_id is _UNKNOWN:
+    device = body.device_id or request.headers.get("X-Device-Id", "")
+    facts = None
+    if isinstance(request.auth, UncheckedToken):
+        # The token, its member and everything the check-in decides on, in one read.
+        user, facts = selectors.token_check_in_facts(request.auth.key, body.session_id, device)
+        if user is None:
+            raise AuthenticationError
+        request.user, request.api_token, member_id = user, request.auth.key, user.api_member_id
+        access.require(member_id is not None and facts is not None)
+    else:  # a signed-in page
         member_id = Member.objects.filter(user_id=request.user.pk).values_list("pk", flat=True).first()
-    access.require(member_id is not None)
+        access.require(member_id is not None)
     code = body.code.strip()
     kind = {"token": code} if "." in code else {"digits": code}
-    device = body.device_id or request.headers.get("X-Device-Id", "")
     try:
-        result = services.member_check_in(body.session_id, member_id, device_id=device, ip=client_ip(request), by=request.user, **kind)
+        result = services.member_check_in(
+            body.session_id, member_id, device_id=device, ip=client_ip(request), by=request.user, facts=facts, **kind
+        )
     except Session.DoesNotExist:
         access.require(False)
     except services.CheckInRefused as exc:

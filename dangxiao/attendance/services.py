@@ -26,7 +26,7 @@ from dangxiao.teaching.services import TeachingError
 
 from . import codes
 from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating, StudyHourCertificate, StudyHourEntry
-from .selectors import check_in_facts, member_attended
+from .selectors import CheckInFacts, check_in_facts, member_attended
 
 
 class CheckInRefused(Exception):
@@ -150,6 +150,7 @@ def member_check_in(
     by: User | None = None,
     policy: AttendancePolicy | None = None,
     code_time: datetime | None = None,
+    facts: CheckInFacts | None = None,
 ) -> CheckInResult:
     """Check a member in, once. Refused (CheckInRefused) outside the window, with a forged or
     expired code, when not enrolled (unless walk-ins are admitted), or when this phone has just
@@ -160,11 +161,13 @@ def member_check_in(
     first keeps the scan they made in front of the screen.
 
     A first check-in costs one read (`selectors.check_in_facts`) and one transaction of two INSERTs
-    (tests/test_checkin_fast_path.py holds it to that).
+    (tests/test_checkin_fast_path.py holds it to that). `facts`: that read, made already by the caller
+    for this member with this `device_id` (the API's, with the token: selectors.token_check_in_facts).
     """
     now = now or timezone.now()
     device_check = bool(device_id) and method == Attendance.Method.QR
-    facts = check_in_facts(session_id, member_id, device_id if device_check else "")
+    if facts is None:
+        facts = check_in_facts(session_id, member_id, device_id if device_check else "")
     if facts is None:
         raise Session.DoesNotExist
     policy = policy or facts.policy
