@@ -208,10 +208,10 @@ def member_check_in(
     }
     credit = {"session_hours": facts.hours, "starts_at": facts.starts_at, "category": facts.category, "policy": policy, "by": by}
     try:
-        if existing is None and connection.vendor == "postgresql":
+        if existing is None:
             attendance = _insert_check_in(session_id, member_id, fields, credit)  # None: a row exists already
         else:
-            attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=existing is None)
+            attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=False)
     except IntegrityError:
         attendance = None
     if attendance is None:
@@ -254,20 +254,35 @@ _CREDIT_COLUMNS = ("member", "session", "date", "hours", "source", "category", "
 
 
 @cache
-def _check_in_insert_sql(credited: bool) -> str:
-    """PostgreSQL: a first check-in's attendance row and, when `credited`, its ledger entry, in one
-    statement. ON CONFLICT: the member's other scan got there first, and nothing is written."""
-    a, e = Attendance._meta, StudyHourEntry._meta
+def _attendance_insert_sql() -> str:
+    """A first check-in's attendance row. ON CONFLICT: the member's other scan got there first, and nothing
+    is written (no row back)."""
+    a = Attendance._meta
     assert {f.name for f in a.concrete_fields} == {"id", *_ATTENDANCE_COLUMNS}
-    assert {f.name for f in e.concrete_fields} == {"id", *_CREDIT_COLUMNS}
-    a_cols = ", ".join(a.get_field(name).column for name in _ATTENDANCE_COLUMNS)
+    columns = ", ".join(a.get_field(name).column for name in _ATTENDANCE_COLUMNS)
     marks = ", ".join(["%s"] * len(_ATTENDANCE_COLUMNS))
     unique = ", ".join(a.get_field(name).column for name in ("session", "member"))
-    sql = f"WITH a AS (INSERT INTO {a.db_table} ({a_cols}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING id)"
+    return f"INSERT INTO {a.db_table} ({columns}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING id"
+
+
+@cache
+def _credit_insert_sql(select_from: str = "") -> str:
+    """Its ledger entry: VALUES, or on PostgreSQL a SELECT from the attendance row's CTE."""
+    e = StudyHourEntry._meta
+    assert {f.name for f in e.concrete_fields} == {"id", *_CREDIT_COLUMNS}
+    columns = ", ".join(e.get_field(name).column for name in _CREDIT_COLUMNS)
+    marks = ", ".join(["%s"] * len(_CREDIT_COLUMNS))
+    values = f"SELECT {marks} FROM {select_from}" if select_from else f"VALUES ({marks})"
+    return f"INSERT INTO {e.db_table} ({columns}) {values}"
+
+
+@cache
+def _check_in_insert_sql(credited: bool) -> str:
+    """PostgreSQL: a first check-in's attendance row and, when `credited`, its ledger entry, in one
+    statement (the entry only if the row was written)."""
+    sql = f"WITH a AS ({_attendance_insert_sql()})"
     if credited:
-        e_cols = ", ".join(e.get_field(name).column for name in _CREDIT_COLUMNS)
-        marks = ", ".join(["%s"] * len(_CREDIT_COLUMNS))
-        sql += f", e AS (INSERT INTO {e.db_table} ({e_cols}) SELECT {marks} FROM a)"
+        sql += f", e AS ({_credit_insert_sql('a')})"
     return sql + " SELECT id FROM a"
 
 
@@ -282,20 +297,30 @@ def _db_values(model, names: tuple, values: dict) -> list:
 
 
 def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict) -> Attendance | None:
-    """`_record_check_in(first=True)` on PostgreSQL in one prepared statement, and in autocommit: a single
-    statement needs no BEGIN and COMMIT, three of a check-in's round trips (README "Benchmarks"). The
-    attendance row or None when one exists already; IntegrityError, with nothing written, when a ledger
-    entry for the session was left behind. Inside a transaction it takes a savepoint, as atomic() would."""
+    """`_record_check_in(first=True)` in hand-written SQL: the attendance row, or None when one exists
+    already; IntegrityError, with nothing written, when a ledger entry for the session was left behind.
+
+    On PostgreSQL one prepared statement in autocommit: a single statement needs no BEGIN and COMMIT, three
+    of a check-in's round trips. On SQLite one transaction of the same two INSERTs, without the ORM's
+    composing of each (README "Benchmarks"). Inside a transaction it takes a savepoint, as atomic() would."""
     row = {"session": session_id, "member": member_id, "marked_at": timezone.now(), **fields}
     params = _db_values(Attendance, _ATTENDANCE_COLUMNS, row)
     values = _credit_values(fields["status"], **credit)
+    credit_params = []
     if values is not None:
         entry = {"member": member_id, "session": session_id, "reference": "", "note": "", "created_at": row["marked_at"], **values}
-        params += _db_values(StudyHourEntry, _CREDIT_COLUMNS, entry)
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        with prepared_cursor() as cursor:
-            cursor.execute(_check_in_insert_sql(values is not None), params)
+        credit_params = _db_values(StudyHourEntry, _CREDIT_COLUMNS, entry)
+    if connection.vendor == "postgresql":
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with prepared_cursor() as cursor:
+                cursor.execute(_check_in_insert_sql(values is not None), params + credit_params)
+                inserted = cursor.fetchone()
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_attendance_insert_sql(), params)
             inserted = cursor.fetchone()
+            if inserted is not None and values is not None:
+                cursor.execute(_credit_insert_sql(), credit_params)
     if inserted is None:
         return None
     attendance = Attendance(pk=inserted[0], session_id=session_id, member_id=member_id, marked_at=row["marked_at"], **fields)
