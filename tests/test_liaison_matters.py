@@ -458,3 +458,36 @@ def test_a_grid_leaders_home_page_says_what_waits_for_them(liaison):
         "mine": "0",
         "overdue": "0",
     }
+
+
+def test_a_member_the_select_does_not_list_is_found_by_name_and_assigned(liaison, monkeypatch):
+    # a community of thousands: the select lists a page of members, the rest are found by name
+    from dangxiao.liaison import views
+
+    from .factories import make_member
+
+    monkeypatch.setattr(views, "ASSIGN_MEMBERS_SHOWN", 2)
+    matter = report(liaison)
+    far = make_member(liaison["tree"]["C1-2"], name="赵志远")  # under 青山苑's community, sorted after 党员…
+    outsider = make_member(liaison["tree"]["C2-1"], name="赵志强")  # another community
+    client = login(liaison["users"]["committee"])
+    html = client.get(detail_url(matter)).content.decode()
+    assert len(re.findall(r'value="member:\d+"', html)) == 2 and "其他党员请按姓名查找" in html
+    assert f'value="member:{far.pk}"' not in html
+    search = reverse("liaison:matter_assign_members", args=[matter.pk])
+    found = client.get(search, {"q": "赵志"}).content.decode()
+    assert f'value="member:{far.pk}">赵志远<' in found and f"member:{outsider.pk}" not in found
+    assert f"role:{liaison['roles']['chief'].pk}" in found  # the grid and the parties stay offered
+    assert "没有姓名含“钱”的党员" in client.get(search, {"q": "钱"}).content.decode()
+    response = client.post(detail_url(matter, "assign"), {"target": f"member:{far.pk}", "q": "赵志"})
+    matter.refresh_from_db()
+    assert response.status_code == 302 and matter.assigned_member == far
+    response = client.post(detail_url(matter, "assign"), {"target": f"member:{outsider.pk}"})
+    assert response.status_code == 422 and "请选择一个承办对象" in messages_of(response)
+
+
+def test_the_member_search_is_for_handlers_of_the_matter_only(liaison):
+    matter = report(liaison, compound="b")  # 赤岭小区, under C2
+    search = reverse("liaison:matter_assign_members", args=[matter.pk])
+    assert login(liaison["users"]["committee"]).get(search, {"q": "党员"}).status_code == 404  # C1's committee
+    assert login(liaison["users"]["member"]).get(search, {"q": "党员"}).status_code == 404  # not a handler

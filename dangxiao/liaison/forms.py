@@ -91,9 +91,11 @@ class AcceptForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    """One target, as "role:<id>", "member:<id>" or "party:<id>" out of the offered ones."""
+    """One target, as "role:<id>", "member:<id>" or "party:<id>": one of the offered roles and parties, or
+    any member of `member_lookup` (the select lists only `members`, a page of it; the handler finds the
+    others by name, liaison.views.matter_assign_members)."""
 
-    target = forms.ChoiceField(label=_("承办对象"), widget=forms.Select(attrs={"class": "form-select"}))
+    target = forms.CharField(label=_("承办对象"), widget=forms.Select(attrs={"class": "form-select"}))
     note = forms.CharField(
         label=_("说明"),
         required=False,
@@ -101,9 +103,10 @@ class AssignForm(forms.Form):
         widget=forms.Textarea(attrs={**NOTE, "rows": 2, "placeholder": _("交办说明（可选）")}),
     )
 
-    def __init__(self, *args, roles=(), members=(), parties=(), **kwargs):
+    def __init__(self, *args, roles=(), members=(), parties=(), member_lookup=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.objects = {}
+        self.member_lookup = member_lookup
         groups = []
         for prefix, label, items in (("role", _("网格"), roles), ("member", _("党员"), members), ("party", _("协同方"), parties)):
             options = []
@@ -114,9 +117,21 @@ class AssignForm(forms.Form):
                 options.append((key, text))
             if options:
                 groups.append((label, options))
-        self.fields["target"].choices = [("", _("请选择"))] + groups
-        self.fields["target"].error_messages["invalid_choice"] = _("请选择一个承办对象")
+            if prefix == "member":
+                self.members_shown = len(options)
+        self.fields["target"].widget.choices = [("", _("请选择"))] + groups
         self.fields["target"].error_messages["required"] = _("请选择一个承办对象")
+
+    def clean_target(self) -> str:
+        key = self.cleaned_data["target"]
+        if key not in self.objects and key.startswith("member:") and self.member_lookup is not None:
+            pk = key.removeprefix("member:")
+            member = self.member_lookup.filter(pk=int(pk)).first() if pk.isdigit() else None
+            if member is not None:
+                self.objects[key] = ("member", member)
+        if key not in self.objects:
+            raise forms.ValidationError(_("请选择一个承办对象"))
+        return key
 
     def target_kwargs(self) -> dict:
         prefix, item = self.objects[self.cleaned_data["target"]]

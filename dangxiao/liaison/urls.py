@@ -13,6 +13,7 @@ urlpatterns = [
     path("matters/<int:pk>/photos/<int:photo_pk>/", views.matter_photo, name="matter_photo"),
     path("matters/<int:pk>/accept/", views.matter_accept, name="matter_accept"),
     path("matters/<int:pk>/assign/", views.matter_assign, name="matter_assign"),
+    path("matters/<int:pk>/assign/members/", views.matter_assign_members, name="matter_assign_members"),
     path("matters/<int:pk>/state/", views.matter_state, name="matter_state"),
     path("matters/<int:pk>/note/", views.matter_note, name="matter_note"),
     path("matters/<int:pk>/resolve/", views.matter_resolve, name="matter_resolve"),

@@ -140,18 +140,20 @@ def _get_matter(request, pk) -> Matter:
     )
 
 
-def _assign_form(request, matter: Matter, data=None) -> AssignForm:
+ASSIGN_MEMBERS_SHOWN = 50
+
+
+def _assign_form(request, matter: Matter, data=None, *, query: str = "") -> AssignForm:
+    """The compound's grid roles and parties, and the members of its community in the user's scope: the
+    first ASSIGN_MEMBERS_SHOWN by name, or those whose name contains `query`; any of them may be posted."""
     compound = matter.compound
-    members = (
-        access.filter_members(request.user)
-        .filter(organization__path__startswith=compound.community.path)
-        .only("id", "name")
-        .order_by("name")[:300]
-    )
+    members = access.filter_members(request.user).filter(organization__path__startswith=compound.community.path)
+    shown = members.filter(name__icontains=query) if query else members
     return AssignForm(
         data,
         roles=GridRole.objects.filter(compound=compound).order_by("kind", "name"),
-        members=members,
+        members=shown.only("id", "name").order_by("name", "id")[:ASSIGN_MEMBERS_SHOWN],
+        member_lookup=members.only("id", "name"),
         parties=compound.parties.all(),
     )
 
@@ -192,6 +194,7 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         "masked_phone": mask_phone(matter.reporter_phone),
         "revealed": revealed,
         "now": now,
+        "members_limit": ASSIGN_MEMBERS_SHOWN,
     }
     return render(request, "liaison/matters/detail.html", context, status=status)
 
@@ -274,6 +277,16 @@ def matter_assign(request, pk: int):
         lambda d: services.matter_assign(matter, request.user, note=d["note"], **form.target_kwargs()),
         _("已指派。"),
     )
+
+
+@login_required
+def matter_assign_members(request, pk: int):
+    """The assign form's choices with the members whose name contains ?q= (htmx, as the handler types)."""
+    matter = _get_matter(request, pk)
+    query = request.GET.get("q", "").strip()[:40]
+    form = _assign_form(request, matter, query=query)
+    context = {"forms": {"assign": form}, "matter": matter, "query": query, "members_limit": ASSIGN_MEMBERS_SHOWN}
+    return render(request, "liaison/matters/_assign_target.html", context)
 
 
 @login_required
