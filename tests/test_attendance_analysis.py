@@ -157,6 +157,23 @@ def test_the_threshold_and_the_minimum_come_from_the_policy(three_held):
     assert warned(three_held, AttendancePolicy(warn_below_rate=Decimal("0.80"), warn_min_sessions=0)) == {"甲", "丙"}
 
 
+def test_the_warnings_are_paged_on_their_own(three_held, monkeypatch):
+    # a city's list runs to thousands: its own pages (?wpage=), beside the inactive list's (?page=)
+    from dangxiao.attendance import ledger_views
+
+    monkeypatch.setattr(ledger_views, "WARNINGS_PER_PAGE", 1)
+    AttendancePolicy.objects.update_or_create(school=three_held["school"], defaults={"warn_min_sessions": 2})
+    client = login(three_held["users"]["principal"])
+    url = reverse("ledger_analysis")
+    first = client.get(url, {"year": 2026})
+    assert [m.name for m in first.context["warnings"]] == ["丙"]  # 0 of 2 before 2 of 3
+    body = first.content.decode()
+    assert "共 2 人" in body and "wpage=2" in body
+    second = client.get(url, {"year": 2026, "wpage": 2})
+    assert [m.name for m in second.context["warnings"]] == ["甲"]
+    assert second.context["page"].number == 1  # the inactive list stays on its first page
+
+
 # --- Six months without organisational life or contact ---------------------------------------------------
 
 

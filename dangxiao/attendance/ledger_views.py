@@ -140,6 +140,9 @@ def rules(request):
     return render(request, "attendance/ledger/rules.html", context, status=422 if form.errors else 200)
 
 
+WARNINGS_PER_PAGE = 50
+
+
 @login_required
 def analysis(request):
     """Attendance per cohort and organisation over sessions held and planned, side by side; members
@@ -151,6 +154,7 @@ def analysis(request):
     school = school_for_organization(root)
     policy = policy_for(school.pk) if school else AttendancePolicy()
     inactive = Paginator(ledger.inactive_members(request.user, today, root), 50).get_page(request.GET.get("page"))
+    warnings = Paginator(ledger.absentee_warnings(rates, policy), WARNINGS_PER_PAGE).get_page(request.GET.get("wpage"))
     context = {
         "active": "analysis",
         "root": root,
@@ -159,9 +163,10 @@ def analysis(request):
         "organizations": _staff_organizations(request),
         "rates": rates,
         "policy": policy,
-        "warnings": ledger.absentee_warnings(rates, policy),
+        "warnings": warnings,
         "page": inactive,
         "cutoff": ledger.months_before(today, ledger.INACTIVE_MONTHS),
         "querystring_nopage": _querystring(request, page=True),
+        "querystring_nowpage": _querystring(request, wpage=True),
     }
     return render(request, "attendance/ledger/analysis.html", context)
