@@ -86,21 +86,18 @@ def _credit_values(status: str, *, session_hours: Decimal, starts_at: datetime, 
     }
 
 
-def _write_credit(member_id: int, session_id: int, *, status: str, known_absent: bool = False, **credit) -> None:
+def _write_credit(member_id: int, session_id: int, *, status: str, **credit) -> None:
     """Credit (or withdraw) a session's study hours to match an attendance status.
 
     Every caller has just written the attendance row in the same transaction, which keeps any other
     writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
-    spares update_or_create's locking read and two savepoints. `known_absent`: the caller has just
-    inserted the member's first attendance row for the session, so no entry should exist and the INSERT
-    goes alone (IntegrityError if one was left behind). `credit`: `_credit_values`' keywords.
+    spares update_or_create's locking read and two savepoints. `credit`: `_credit_values`' keywords.
     """
     values = _credit_values(status, **credit)
     if values is None:
-        if not known_absent:
-            StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).delete()
+        StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).delete()
         return
-    if known_absent or not StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).update(**values):
+    if not StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).update(**values):
         StudyHourEntry.objects.create(member_id=member_id, session_id=session_id, **values)
 
 
@@ -211,7 +208,7 @@ def member_check_in(
         if existing is None:
             attendance = _insert_check_in(session_id, member_id, fields, credit)  # None: a row exists already
         else:
-            attendance = _record_check_in(session_id, member_id, existing, fields, credit, first=False)
+            attendance = _record_check_in(session_id, member_id, existing, fields, credit)
     except IntegrityError:
         attendance = None
     if attendance is None:
@@ -219,14 +216,15 @@ def member_check_in(
         if existing is not None:  # the same member's other scan won the race
             return CheckInResult(existing, created=False)
         # no attendance row, yet a ledger entry for the session: left behind when a row was deleted
-        attendance = _record_check_in(session_id, member_id, None, fields, credit, first=False)
+        attendance = _record_check_in(session_id, member_id, None, fields, credit)
     return CheckInResult(attendance, created=True)
 
 
 @transaction.atomic
-def _record_check_in(session_id: int, member_id: int, existing: Attendance | None, fields: dict, credit: dict, *, first: bool):
-    """The attendance row and its ledger entry, together. `first`: no attendance row was read, so none
-    should exist, nor a ledger entry for the session (IntegrityError otherwise): two plain INSERTs."""
+def _record_check_in(session_id: int, member_id: int, existing: Attendance | None, fields: dict, credit: dict):
+    """The attendance row and its ledger entry, together, through the ORM: for a member already on the
+    roll (`existing`), or after `_insert_check_in` found a ledger entry left behind by a deleted row, which
+    is updated rather than duplicated. A plain first check-in is `_insert_check_in`."""
     if existing is None:
         attendance = Attendance.objects.create(session_id=session_id, member_id=member_id, **fields)
     else:  # pre-marked absent, or excused on leave but came after all
@@ -234,7 +232,7 @@ def _record_check_in(session_id: int, member_id: int, existing: Attendance | Non
             setattr(existing, key, value)
         existing.save()
         attendance = existing
-    _write_credit(member_id, session_id, status=attendance.status, known_absent=first, **credit)
+    _write_credit(member_id, session_id, status=attendance.status, **credit)
     return attendance
 
 
@@ -297,7 +295,7 @@ def _db_values(model, names: tuple, values: dict) -> list:
 
 
 def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict) -> Attendance | None:
-    """`_record_check_in(first=True)` in hand-written SQL: the attendance row, or None when one exists
+    """A first check-in's attendance row and ledger entry in hand-written SQL: the attendance row, or None when one exists
     already; IntegrityError, with nothing written, when a ledger entry for the session was left behind.
 
     On PostgreSQL one prepared statement in autocommit: a single statement needs no BEGIN and COMMIT, three
