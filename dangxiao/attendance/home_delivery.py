@@ -20,6 +20,7 @@ from django.db.models import CharField, Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.core.uploads import KINDS, PHOTO_KINDS, check_upload
@@ -56,28 +57,33 @@ def pair_create(cohort: Cohort, elder: Member, helper: Member, *, today: date | 
     """
     today = today or timezone.localdate()
     if cohort.mode != Cohort.Mode.HOME_DELIVERY:
-        raise HomeDeliveryError("只有“送学上门”班次可以结对")
+        raise HomeDeliveryError(_("只有“送学上门”班次可以结对"))
     if not elder.is_elderly_infirm:
-        raise HomeDeliveryError(f"{elder.name}未登记为年老体弱、行动不便党员，不需要送学上门")
+        raise HomeDeliveryError(_("%(name)s未登记为年老体弱、行动不便党员，不需要送学上门") % {"name": elder.name})
     if not Enrollment.objects.filter(cohort=cohort, member=elder, status=Enrollment.Status.ENROLLED).exists():
-        raise HomeDeliveryError(f"{elder.name}没有报名本班次，请先将其加入班次")
+        raise HomeDeliveryError(_("%(name)s没有报名本班次，请先将其加入班次") % {"name": elder.name})
     if helper.pk == elder.pk:
-        raise HomeDeliveryError("不能与本人结对")
+        raise HomeDeliveryError(_("不能与本人结对"))
     if helper.is_elderly_infirm:
-        raise HomeDeliveryError(f"{helper.name}本人也是年老体弱党员，请选择青年党员结对")
+        raise HomeDeliveryError(_("%(name)s本人也是年老体弱党员，请选择青年党员结对") % {"name": helper.name})
     age = age_on(helper.birth_date, today)
     if age is None:
-        raise HomeDeliveryError(f"{helper.name}未登记出生日期，无法确认是否为青年党员")
+        raise HomeDeliveryError(_("%(name)s未登记出生日期，无法确认是否为青年党员") % {"name": helper.name})
     if age > HELPER_MAX_AGE:
-        raise HomeDeliveryError(f"结对帮学应由{HELPER_MAX_AGE}岁及以下的青年党员承担，{helper.name}今年{age}岁")
+        raise HomeDeliveryError(
+            _("结对帮学应由%(max)s岁及以下的青年党员承担，%(name)s今年%(age)s岁") % {"max": HELPER_MAX_AGE, "name": helper.name, "age": age}
+        )
     existing = HomeDeliveryPair.objects.filter(cohort=cohort, elder=elder).select_related("helper").first()
     if existing is not None:
-        raise HomeDeliveryError(f"{elder.name}在本班次已由{existing.helper.name}结对帮学，每位老党员只安排一名结对党员")
+        raise HomeDeliveryError(
+            _("%(elder)s在本班次已由%(helper)s结对帮学，每位老党员只安排一名结对党员")
+            % {"elder": elder.name, "helper": existing.helper.name}
+        )
     try:
         with transaction.atomic():
             return HomeDeliveryPair.objects.create(cohort=cohort, elder=elder, helper=helper)
     except IntegrityError:  # paired by someone else a moment ago
-        raise HomeDeliveryError(f"{elder.name}在本班次已有结对党员") from None
+        raise HomeDeliveryError(_("%(name)s在本班次已有结对党员") % {"name": elder.name}) from None
 
 
 def _check_photo(photo) -> str:
@@ -110,24 +116,24 @@ def visit_record(
     """
     today = today or timezone.localdate()
     if not pair.active:
-        raise HomeDeliveryError("该结对已结束，不能再记录上门")
+        raise HomeDeliveryError(_("该结对已结束，不能再记录上门"))
     if visited_on > today:
-        raise HomeDeliveryError("上门日期不能晚于今天")
+        raise HomeDeliveryError(_("上门日期不能晚于今天"))
     if pair.cohort.starts_on and visited_on < pair.cohort.starts_on:
-        raise HomeDeliveryError(f"上门日期早于班次开班日期（{pair.cohort.starts_on:%Y-%m-%d}）")
+        raise HomeDeliveryError(_("上门日期早于班次开班日期（%(day)s）") % {"day": f"{pair.cohort.starts_on:%Y-%m-%d}"})
     if not MIN_MINUTES <= int(minutes) <= MAX_MINUTES:
-        raise HomeDeliveryError(f"送学时长应在{MIN_MINUTES}到{MAX_MINUTES}分钟之间")
+        raise HomeDeliveryError(_("送学时长应在%(min)s到%(max)s分钟之间") % {"min": MIN_MINUTES, "max": MAX_MINUTES})
     content = (content or "").strip()
     if not content:
-        raise HomeDeliveryError("请填写这次送学的学习内容")
+        raise HomeDeliveryError(_("请填写这次送学的学习内容"))
     if session is not None:
         if session.cohort_id != pair.cohort_id:
-            raise HomeDeliveryError("所选课次不属于本送学班次")
+            raise HomeDeliveryError(_("所选课次不属于本送学班次"))
         if session.status == Session.Status.CANCELLED:
-            raise HomeDeliveryError("所选课次已取消")
+            raise HomeDeliveryError(_("所选课次已取消"))
     confirmation = (confirmation or "").strip()
     if elder_confirmed and not confirmation:
-        raise HomeDeliveryError("请选择老党员的确认方式（如本人签字、电话确认）")
+        raise HomeDeliveryError(_("请选择老党员的确认方式（如本人签字、电话确认）"))
     if photo:
         photo.name = _check_photo(photo)
     if elder_confirmed and session is not None:
@@ -161,7 +167,7 @@ def visit_confirm(visit: HomeVisit, *, confirmation: str, by: User | None) -> Ho
         return visit
     confirmation = (confirmation or "").strip()
     if not confirmation:
-        raise HomeDeliveryError("请选择老党员的确认方式（如本人签字、电话确认）")
+        raise HomeDeliveryError(_("请选择老党员的确认方式（如本人签字、电话确认）"))
     if visit.session is not None:
         _check_roll(visit.pair, visit.session)
     visit.elder_confirmed, visit.confirmation = True, confirmation[:100]
@@ -174,7 +180,7 @@ def _check_roll(pair: HomeDeliveryPair, session: Session) -> None:
     on_roll = Attendance.objects.filter(session=session, member_id=pair.elder_id).exists()
     enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, member_id=pair.elder_id, status=Enrollment.Status.ENROLLED).exists()
     if not (on_roll or enrolled):
-        raise HomeDeliveryError(f"{pair.elder.name}已不在本班次名单中，无法计入该课次")
+        raise HomeDeliveryError(_("%(name)s已不在本班次名单中，无法计入该课次") % {"name": pair.elder.name})
 
 
 def visit_hours(visit: HomeVisit) -> Decimal:
@@ -323,7 +329,7 @@ def helper_suggestions(cohort: Cohort, elders: list[Member], candidates: QuerySe
         near = [m for m in pool if m.pk != elder.pk and (neighbour(m) or m.organization.path.startswith(community))]
         near.sort(key=lambda m, c=community: (not neighbour(m), not m.organization.path.startswith(c), load.get(m.pk, 0), m.name))
         suggestions[elder.pk] = [
-            (m, age_on(m.birth_date, today), "同小区" if neighbour(m) else "同社区", load.get(m.pk, 0)) for m in near[:per_elder]
+            (m, age_on(m.birth_date, today), _("同小区") if neighbour(m) else _("同社区"), load.get(m.pk, 0)) for m in near[:per_elder]
         ]
     return suggestions
 
@@ -350,7 +356,7 @@ def get_visit_or_404(user, pk) -> HomeVisit:
     try:
         return qs.get(pk=pk)
     except (ValueError, TypeError, HomeVisit.DoesNotExist):
-        raise Http404("上门记录不存在或不在您的权限范围内") from None
+        raise Http404(_("上门记录不存在或不在您的权限范围内")) from None
 
 
 def get_pair_or_404(user, pk) -> HomeDeliveryPair:
@@ -365,7 +371,7 @@ def get_pair_or_404(user, pk) -> HomeDeliveryPair:
     try:
         return qs.get(pk=pk)
     except (ValueError, TypeError, HomeDeliveryPair.DoesNotExist):
-        raise Http404("结对不存在或不在您的权限范围内") from None
+        raise Http404(_("结对不存在或不在您的权限范围内")) from None
 
 
 def photo_content_type(visit: HomeVisit) -> str:

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -46,20 +48,20 @@ def _parse_visit(request, pair) -> dict:
     try:
         visited_on = date.fromisoformat(post.get("visited_on", ""))
     except ValueError:
-        raise hd.HomeDeliveryError("请填写上门日期") from None
+        raise hd.HomeDeliveryError(_("请填写上门日期")) from None
     try:
         minutes = int(post.get("minutes") or 0)
     except ValueError:
-        raise hd.HomeDeliveryError("送学时长请填写分钟数") from None
+        raise hd.HomeDeliveryError(_("送学时长请填写分钟数")) from None
     session = None
     if post.get("session"):
         session = pair.cohort.sessions.filter(pk=post["session"] if post["session"].isdigit() else 0).first()
         if session is None:
-            raise hd.HomeDeliveryError("所选课次不属于本送学班次")
+            raise hd.HomeDeliveryError(_("所选课次不属于本送学班次"))
     confirmed = post.get("elder_confirmed") == "on"
     confirmation = post.get("confirmation", "")
     if confirmed and confirmation not in hd.CONFIRMATION_METHODS:
-        raise hd.HomeDeliveryError("请选择老党员的确认方式（如本人签字、电话确认）")
+        raise hd.HomeDeliveryError(_("请选择老党员的确认方式（如本人签字、电话确认）"))
     photo = request.FILES.get("photo") or request.FILES.get("photo_album")
     return {
         "visited_on": visited_on,
@@ -90,13 +92,19 @@ def home_visit_new(request, pk: int):
         else:
             hours = hd.visit_credited_hours(visit) if visit.elder_confirmed else None
             if hours is not None:
-                messages.success(request, f"已记录上门送学：{pair.elder.name}计入 {hours} 学时，您计入志愿服务 {visit.minutes} 分钟。")
+                messages.success(
+                    request,
+                    _("已记录上门送学：%(elder)s计入 %(hours)s 学时，您计入志愿服务 %(minutes)s 分钟。")
+                    % {"elder": pair.elder.name, "hours": hours, "minutes": visit.minutes},
+                )
             elif visit.elder_confirmed:
                 messages.success(
-                    request, f"已记录上门送学，您计入志愿服务 {visit.minutes} 分钟（{pair.elder.name}该课次的学时此前已计入）。"
+                    request,
+                    _("已记录上门送学，您计入志愿服务 %(minutes)s 分钟（%(elder)s该课次的学时此前已计入）。")
+                    % {"minutes": visit.minutes, "elder": pair.elder.name},
                 )
             else:
-                messages.success(request, f"已记录上门送学，待{pair.elder.name}确认后计入学时和志愿服务时长。")
+                messages.success(request, _("已记录上门送学，待%(elder)s确认后计入学时和志愿服务时长。") % {"elder": pair.elder.name})
             if pair.helper.user_id == request.user.pk:
                 return redirect("home_delivery")
             return redirect("home_cohort", pair.cohort_id)
@@ -128,12 +136,14 @@ def home_visit_confirm(request, pk: int):
     confirmation = hd.SELF_CONFIRMATION if is_elder else request.POST.get("confirmation", "")
     try:
         if not is_elder and confirmation not in hd.CONFIRMATION_METHODS:
-            raise hd.HomeDeliveryError("请选择老党员的确认方式（如本人签字、电话确认）")
+            raise hd.HomeDeliveryError(_("请选择老党员的确认方式（如本人签字、电话确认）"))
         hd.visit_confirm(visit, confirmation=confirmation, by=request.user)
     except hd.HomeDeliveryError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已确认{visit.visited_on:%m月%d日}的上门送学，学时和志愿服务时长已计入。")
+        messages.success(
+            request, _("已确认%(day)s的上门送学，学时和志愿服务时长已计入。") % {"day": date_format(visit.visited_on, _("n月j日"))}
+        )
     if scope.member_id in (visit.pair.helper_id, visit.pair.elder_id):
         return redirect("home_delivery")
     return redirect("home_cohort", visit.pair.cohort_id)
@@ -181,9 +191,9 @@ def _helper_from_post(request, roster):
     key = (request.POST.get("helper") or "").strip()
     found = list(roster.filter(phone=key)[:1] if key.isdigit() else roster.filter(name=key)[:2]) if key else []
     if len(found) > 1:
-        raise hd.HomeDeliveryError(f"您的管理范围内有多名党员叫“{key}”，请输入手机号")
+        raise hd.HomeDeliveryError(_("您的管理范围内有多名党员叫“%(name)s”，请输入手机号") % {"name": key})
     if not found:
-        raise hd.HomeDeliveryError(f"在您的管理范围内找不到党员“{key}”（请输入完整手机号或姓名）")
+        raise hd.HomeDeliveryError(_("在您的管理范围内找不到党员“%(name)s”（请输入完整手机号或姓名）") % {"name": key})
     return found[0]
 
 
@@ -198,5 +208,5 @@ def home_pair_create(request, cohort_id: int):
     except hd.HomeDeliveryError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"已安排{pair.helper.name}为{pair.elder.name}送学上门。")
+        messages.success(request, _("已安排%(helper)s为%(elder)s送学上门。") % {"helper": pair.helper.name, "elder": pair.elder.name})
     return redirect("home_cohort", cohort.pk)
