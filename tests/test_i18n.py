@@ -230,3 +230,30 @@ def test_a_certificate_printed_while_reading_english_is_chinese(people):
         assert [str(row["label"]) for row in breakdown] == ["External training"]
     with translation.override("zh-hans"):
         assert [str(row["label"]) for row in breakdown] == ["外部培训"]
+
+
+# Printed documents are Chinese by design (the certificate, the sign-in sheet, the residents' poster), and the
+# 500 page is rendered without a request's language.
+CHINESE_ONLY_TEMPLATES = {
+    "attendance/documents/certificate.html",
+    "attendance/documents/sign_in_sheet.html",
+    "liaison/public/poster.html",
+    "500.html",
+}
+TRANSLATED = re.compile(
+    r"\{%\s*blocktranslate.*?\{%\s*endblocktranslate\s*%\}|\{%\s*translate\s+(\"[^\"]*\"|'[^']*').*?%\}|_\((\"[^\"]*\"|'[^']*')\)|\{#.*?#\}",
+    re.S,
+)
+
+
+def test_no_template_shows_chinese_outside_the_catalogue():
+    """Text typed into a template without {% translate %} stays Chinese in the English interface."""
+    root = Path(settings.BASE_DIR) / "dangxiao"
+    raw = []
+    for path in sorted(root.glob("*/templates/**/*.html")):
+        name = path.relative_to(root).as_posix().split("/templates/", 1)[1]
+        if name in CHINESE_ONLY_TEMPLATES:
+            continue
+        text = TRANSLATED.sub("", path.read_text())
+        raw += [f"{name}: {line.strip()[:80]}" for line in text.splitlines() if re.search(r"[\u4e00-\u9fff]", line)]
+    assert raw == []
