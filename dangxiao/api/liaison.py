@@ -180,13 +180,6 @@ class MatterQuery(PageQuery):
     overdue: bool | None = None
 
 
-def _is_overdue(m: Matter, now: datetime) -> bool:
-    if m.state not in OPEN_STATES:
-        return False
-    deadline = m.respond_by if m.state == "reported" else m.resolve_by
-    return deadline is not None and deadline < now
-
-
 def _assigned(m: Matter) -> str | None:
     if m.assigned_party_id:
         return f"{m.assigned_party.get_kind_display()} {m.assigned_party.name}"
@@ -216,7 +209,7 @@ def _matter(m: Matter, labels: dict[str, str], now: datetime) -> dict:
         "assigned_party_id": m.assigned_party_id,
         "duplicate_of_id": m.duplicate_of_id,
         "households_benefited": m.households_benefited,
-        "overdue": _is_overdue(m, now),
+        "overdue": m.is_overdue(now),
         "created_at": _local(m.created_at),
         "updated_at": _local(m.updated_at),
         "respond_by": _local(m.respond_by),

@@ -183,7 +183,7 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
         .order_by("created_at", "pk")
     )
     for m in overdue:
-        m.deadline = m.respond_by if m.state == "reported" else m.resolve_by
+        m.deadline = m.current_deadline
         m.late_hours = round(_hours(m.deadline, now), 1)
         m.late_days = round(m.late_hours / 24, 1)
         m.state_label = labels.get(m.state, m.state)

@@ -276,6 +276,18 @@ class Matter(models.Model):
     def is_open(self) -> bool:
         return self.state_type == StateType.OPEN
 
+    @property
+    def current_deadline(self):
+        """The deadline that counts now: to respond while still reported, to resolve after that; None once
+        closed or fixed. `selectors.overdue_q` is the same test in SQL."""
+        if not self.is_open:
+            return None
+        return self.respond_by if self.state == "reported" else self.resolve_by
+
+    def is_overdue(self, now) -> bool:
+        deadline = self.current_deadline
+        return deadline is not None and deadline < now
+
 
 class MatterUpdate(models.Model):
     """One change to a matter: who, when, what, and a note. Public notes are the Open311 status_notes

@@ -59,14 +59,6 @@ def _require_handler(request) -> None:
     access.require(access.scope_for(user).is_staff or bool(access.grid_compound_ids(user)))
 
 
-def _deadline(matter: Matter, now):
-    """The deadline that matters now, and whether it has passed."""
-    if not matter.is_open:
-        return None, False
-    deadline = matter.respond_by if matter.state == "reported" else matter.resolve_by
-    return deadline, deadline is not None and deadline < now
-
-
 # --- The queue ---------------------------------------------------------------------------------
 
 
@@ -90,7 +82,7 @@ def matter_list(request):
     labels = selectors.state_labels()
     for matter in page:
         matter.state_label = labels.get(matter.state, matter.state)
-        matter.deadline, matter.overdue = _deadline(matter, now)
+        matter.deadline, matter.overdue = matter.current_deadline, matter.is_overdue(now)
     keep = request.GET.copy()
     for key in TAB_PARAMS:
         keep.pop(key, None)
@@ -149,13 +141,16 @@ def _assign_form(request, matter: Matter, data=None, *, query: str = "") -> Assi
     compound = matter.compound
     members = access.filter_members(request.user).filter(organization__path__startswith=compound.community.path)
     shown = members.filter(name__icontains=query) if query else members
-    return AssignForm(
+    listed = list(shown.only("id", "name").order_by("name", "id")[: ASSIGN_MEMBERS_SHOWN + 1])  # one more: are there others?
+    form = AssignForm(
         data,
         roles=GridRole.objects.filter(compound=compound).order_by("kind", "name"),
-        members=shown.only("id", "name").order_by("name", "id")[:ASSIGN_MEMBERS_SHOWN],
+        members=listed[:ASSIGN_MEMBERS_SHOWN],
         member_lookup=members.only("id", "name"),
         parties=compound.parties.all(),
     )
+    form.more_members = len(listed) > ASSIGN_MEMBERS_SHOWN
+    return form
 
 
 def _render_detail(request, matter: Matter, *, bound: dict | None = None, status: int = 200, revealed: str = ""):
@@ -167,7 +162,7 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         update.from_label = labels.get(update.from_state, update.from_state)
         update.to_label = labels.get(update.to_state, update.to_state)
     matter.state_label = labels.get(matter.state, matter.state)
-    matter.deadline, matter.overdue = _deadline(matter, now)
+    matter.deadline, matter.overdue = matter.current_deadline, matter.is_overdue(now)
     canned = list(
         CannedReply.objects.filter(Q(category__isnull=True) | Q(category_id=matter.category_id))
         .order_by("state__order", "-category_id", "title")
@@ -194,7 +189,6 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         "masked_phone": mask_phone(matter.reporter_phone),
         "revealed": revealed,
         "now": now,
-        "members_limit": ASSIGN_MEMBERS_SHOWN,
     }
     return render(request, "liaison/matters/detail.html", context, status=status)
 
@@ -285,8 +279,7 @@ def matter_assign_members(request, pk: int):
     matter = _get_matter(request, pk)
     query = request.GET.get("q", "").strip()[:40]
     form = _assign_form(request, matter, query=query)
-    context = {"forms": {"assign": form}, "matter": matter, "query": query, "members_limit": ASSIGN_MEMBERS_SHOWN}
-    return render(request, "liaison/matters/_assign_target.html", context)
+    return render(request, "liaison/matters/_assign_target.html", {"forms": {"assign": form}, "matter": matter, "query": query})
 
 
 @login_required

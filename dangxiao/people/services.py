@@ -262,6 +262,9 @@ def token_revoke(key: str) -> bool:
     return ApiToken.objects.filter(key_hash=token_hash(key), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
 
 
+_TOKEN_EXTRAS = ("api_token_id", "api_member_id", "api_token_stale")  # the columns after the user's in _token_sql
+
+
 @cache
 def _token_sql(columns: str = "", joins: str = "") -> str:
     """The token statement; `columns` (", expr, …") and `joins` (" LEFT JOIN …") read more in the same row,
@@ -295,7 +298,8 @@ def _user_from_row(row: tuple) -> User:
         converters = compiler.get_converters([f.cached_col for f in fields])
         values = next(compiler.apply_converters([values], converters))
     user = User.from_db(connection.alias, [f.attname for f in fields], values)
-    user.api_token_id, user.api_member_id, user.api_token_stale = row[len(fields) : len(fields) + 3]
+    for name, value in zip(_TOKEN_EXTRAS, row[len(fields) :]):
+        setattr(user, name, value)
     return user
 
 
@@ -367,4 +371,4 @@ def token_user_with(key: str, columns: str = "", joins: str = "", params=()) -> 
     user = _user_from_row(row)
     if user.api_token_stale:
         token_uses.note(digest)
-    return user, row[len(User._meta.concrete_fields) + 3 :]
+    return user, row[len(User._meta.concrete_fields) + len(_TOKEN_EXTRAS) :]
