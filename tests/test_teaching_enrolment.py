@@ -6,7 +6,7 @@ import pytest
 
 from dangxiao.teaching import services
 from dangxiao.teaching.models import Enrollment
-from dangxiao.teaching.selectors import cohort_eligible_members
+from dangxiao.teaching.selectors import cohort_eligible_members, cohort_enrollments
 
 from .factories import make_cohort, make_member, make_school
 
@@ -155,3 +155,18 @@ def test_a_venue_of_another_school_or_an_expired_teacher_cannot_be_booked(school
         services.session_create(
             cohort, by=school["users"]["principal"], starts_at=start, ends_at=start + timedelta(hours=1), teacher=expired
         )
+
+
+def test_a_member_who_leaves_the_waiting_list_and_rejoins_goes_to_the_back(school):
+    tree = school["tree"]
+    cohort = make_cohort(school["school"], tree["C1"], seat_limit=1)
+    a, b, c, d = (make_member(tree["C1-1"]) for _ in range(4))
+    for m in (a, b, c, d):
+        services.cohort_enroll(cohort, m)
+    services.cohort_unenroll(cohort, b)  # leaves the waiting list…
+    assert services.cohort_enroll(cohort, b).status == "waitlisted"  # …and comes back
+    waiting = [e.member for e in cohort_enrollments(cohort, Enrollment.Status.WAITLISTED)]
+    assert waiting == [c, d, b]
+    assert services.cohort_unenroll(cohort, a).member == c
+    assert services.cohort_unenroll(cohort, c).member == d
+    assert services.cohort_unenroll(cohort, d).member == b

@@ -153,6 +153,38 @@ def test_enrolling_someone_outside_scope_is_refused(school):
     assert not Enrollment.objects.filter(member=outsider).exists()
 
 
+def test_enrolling_by_a_name_two_members_share_asks_which_one(school):
+    cohort = school["c1"]
+    tree = school["tree"]
+    first = make_member(tree["C1-1"], name="张伟", phone="13811110001")
+    second = make_member(tree["C1-2"], name="张伟", phone="13822220002")
+    make_member(tree["C2-1"], name="张伟", phone="13833330003")  # outside the committee's subtree
+    client = login(school["users"]["committee"])
+    response = client.post(reverse("teaching:cohort_enroll", args=[cohort.pk]), {"member": "张伟"})
+    assert response.status_code == 200 and not Enrollment.objects.filter(cohort=cohort).exists()
+    body = response.content.decode()
+    picker = body[body.index('id="namesakes"') :]
+    assert "有 2 名党员叫“张伟”" in picker
+    assert "青山祠社区第一党支部" in picker and "138****0001" in picker
+    assert "青山祠社区第二党支部" in picker and "138****0002" in picker
+    assert "13822220002" not in body and "138****0003" not in picker
+    chosen = client.post(reverse("teaching:cohort_enroll", args=[cohort.pk]), {"member_id": second.pk})
+    assert chosen.status_code == 302
+    assert list(Enrollment.objects.filter(cohort=cohort).values_list("member_id", flat=True)) == [second.pk]
+    again = client.post(reverse("teaching:cohort_enroll", args=[cohort.pk]), {"member": "张伟"})
+    assert f'value="{second.pk}" disabled' in again.content.decode() and first.pk != second.pk
+
+
+def test_picking_a_member_outside_scope_enrols_nobody(school):
+    outsider = school["members"]["c2_1"][0]
+    response = login(school["users"]["secretary"]).post(
+        reverse("teaching:cohort_enroll", args=[school["c1"].pk]), {"member_id": outsider.pk}
+    )
+    assert response.status_code == 404 and not Enrollment.objects.exists()
+    bad = login(school["users"]["secretary"]).post(reverse("teaching:cohort_enroll", args=[school["c1"].pk]), {"member_id": "x"})
+    assert bad.status_code == 404
+
+
 def add_sessions(school, cohort, n: int, start: datetime):
     Session.objects.bulk_create(
         [

@@ -207,6 +207,7 @@ class EnrollmentOut(Schema):
     source: str
     source_label: str
     created_at: datetime
+    joined_at: datetime = Field(description="最近一次加入名单的时间：候补按此先后递补（退出后重新加入排到最后）")
 
 
 class EnrollmentPage(Schema):
@@ -248,6 +249,7 @@ def _enrollment(e: Enrollment) -> dict:
         "source": e.source,
         "source_label": e.get_source_display(),
         "created_at": _local(e.created_at),
+        "joined_at": _local(e.joined_at),
     }
 
 

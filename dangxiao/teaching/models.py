@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangxiao.people.models import Member, Organization
@@ -110,12 +111,15 @@ class Enrollment(models.Model):
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.MANUAL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the member last joined the cohort's lists: the waiting list's order. Rejoining after being
+    # removed sets it again, so whoever leaves and comes back goes to the back of the queue.
+    joined_at = models.DateTimeField(_("加入时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("报名")
         verbose_name_plural = _("报名")
         constraints = [models.UniqueConstraint(fields=["cohort", "member"], name="one_enrollment_per_cohort")]
-        indexes = [models.Index(fields=["cohort", "status", "created_at"])]
+        indexes = [models.Index(fields=["cohort", "status", "joined_at"], name="enrollment_queue")]
 
     def __str__(self) -> str:
         return f"{self.member} · {self.cohort}"

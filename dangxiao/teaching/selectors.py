@@ -35,7 +35,7 @@ def cohort_list(user: User) -> QuerySet:
 
 
 def cohort_enrollments(cohort: Cohort, status: str) -> QuerySet:
-    return Enrollment.objects.filter(cohort=cohort, status=status).select_related("member__organization").order_by("created_at", "id")
+    return Enrollment.objects.filter(cohort=cohort, status=status).select_related("member__organization").order_by("joined_at", "id")
 
 
 def cohort_sessions(cohort: Cohort) -> QuerySet:

@@ -57,9 +57,9 @@ def cohort_enroll(cohort: Cohort, member: Member, *, source: str = Enrollment.So
         raise TeachingError(f"{member.name}：{describe_clash(clash)}")
     full = cohort.seat_limit is not None and _enrolled_count(cohort) >= cohort.seat_limit
     status = Enrollment.Status.WAITLISTED if full else Enrollment.Status.ENROLLED
-    if existing:
-        existing.status, existing.source = status, source
-        existing.save(update_fields=["status", "source", "updated_at"])
+    if existing:  # back after being removed: to the back of the queue, not to the place left
+        existing.status, existing.source, existing.joined_at = status, source, timezone.now()
+        existing.save(update_fields=["status", "source", "joined_at", "updated_at"])
         return existing
     return Enrollment.objects.create(cohort=cohort, member=member, status=status, source=source)
 
@@ -76,7 +76,7 @@ def cohort_unenroll(cohort: Cohort, member: Member) -> Enrollment | None:
     enrollment.save(update_fields=["status", "updated_at"])
     if not freed:
         return None
-    nxt = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.WAITLISTED).order_by("created_at", "id").first()
+    nxt = Enrollment.objects.filter(cohort=cohort, status=Enrollment.Status.WAITLISTED).order_by("joined_at", "id").first()
     if nxt is None or (cohort.seat_limit is not None and _enrolled_count(cohort) >= cohort.seat_limit):
         return None
     nxt.status = Enrollment.Status.ENROLLED

@@ -125,27 +125,51 @@ def cohort_detail(request, pk: int):
     return render(request, "teaching/cohort_detail.html", _cohort_context(request, cohort))
 
 
-def _member_from_post(request) -> Member:
-    key = (request.POST.get("member") or "").strip()
-    members = access.filter_roster(request.user)
-    found = members.filter(phone=key).first() if key.isdigit() else members.filter(name=key).first()
-    if found is None:
-        raise services.TeachingError(_("在您的管理范围内找不到党员“%(key)s”（请输入完整手机号或姓名）") % {"key": key})
-    return found
+NAMESAKES_SHOWN = 50
 
 
-@login_required
-@require_POST
-def cohort_enroll(request, pk: int):
-    _require_staff(request)
-    cohort = access.get_cohort_or_404(request.user, pk)
+def _members_matching(request, key: str) -> list[Member]:
+    """Members of the user's roster with this full phone number or this exact name (namesakes included)."""
+    members = access.filter_roster(request.user).select_related("organization")
+    found = members.filter(phone=key) if key.isdigit() else members.filter(name=key)
+    return list(found.order_by("organization__path", "pk")[:NAMESAKES_SHOWN])
+
+
+def _enrol_and_say(request, cohort, member) -> None:
     try:
-        enrollment = services.cohort_enroll(cohort, _member_from_post(request))
+        enrollment = services.cohort_enroll(cohort, member)
     except services.TeachingError as exc:
         messages.error(request, str(exc))
     else:
         label = _("已加入候补名单") if enrollment.status == Enrollment.Status.WAITLISTED else _("已报名")
         messages.success(request, f"{enrollment.member.name}{label}。")
+
+
+@login_required
+@require_POST
+def cohort_enroll(request, pk: int):
+    """Add a member by full phone number or name. A name several members share is never guessed: the
+    page asks which one (organisation and masked phone shown), and the choice comes back as `member_id`."""
+    _require_staff(request)
+    cohort = access.get_cohort_or_404(request.user, pk, Cohort.objects.select_related("organization", "school"))
+    if request.POST.get("member_id"):
+        member = access.get_member_or_404(request.user, request.POST["member_id"], access.filter_roster(request.user))
+        _enrol_and_say(request, cohort, member)
+        return redirect("teaching:cohort_detail", cohort.pk)
+    key = (request.POST.get("member") or "").strip()
+    found = _members_matching(request, key) if key else []
+    if not found:
+        messages.error(request, _("在您的管理范围内找不到党员“%(key)s”（请输入完整手机号或姓名）") % {"key": key})
+    elif len(found) == 1:
+        _enrol_and_say(request, cohort, found[0])
+    else:
+        on_lists = dict(
+            Enrollment.objects.filter(cohort=cohort, member__in=found)
+            .exclude(status=Enrollment.Status.REMOVED)
+            .values_list("member_id", "status")
+        )
+        namesakes = [(m, Enrollment.Status(on_lists[m.pk]).label if m.pk in on_lists else "") for m in found]
+        return render(request, "teaching/cohort_detail.html", _cohort_context(request, cohort, namesakes=namesakes, namesake_key=key))
     return redirect("teaching:cohort_detail", cohort.pk)
 
 
