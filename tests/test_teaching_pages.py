@@ -281,9 +281,10 @@ def test_member_teacher_and_venue_feeds_parse_and_carry_the_right_events_in_shan
     assert first.utcoffset() == timedelta(hours=8) and first.hour == 19
     assert events[0]["dtstart"].params["TZID"] == "Asia/Shanghai"
     assert "源课堂" in str(events[0]["location"])
-    teacher_feed = services.calendar_feed_for(teacher=school["teacher"])
+    principal = school["users"]["principal"]
+    teacher_feed = services.calendar_feed_for(teacher=school["teacher"], holder=principal)
     assert len(parse_feed(client.get(reverse("teaching:calendar_feed", args=[teacher_feed.token])).content)) == 2
-    venue_feed = services.calendar_feed_for(venue=school["small"])
+    venue_feed = services.calendar_feed_for(venue=school["small"], holder=principal)
     assert [str(e["summary"]) for e in parse_feed(client.get(reverse("teaching:calendar_feed", args=[venue_feed.token])).content)] == [
         "别班的课（赤岭路社区夜校）"
     ]

@@ -240,6 +240,37 @@ def can_manage_school(user, school) -> bool:
     return board_schools(user).filter(pk=school.pk).exists()
 
 
+def filter_managed_venues(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Venues a user manages: the board of the venue's school, and staff over the organisation running it."""
+    Venue = apps.get_model("school", "Venue")
+    qs = Venue.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "school__organization__path") | subtree_q(scope.staff_paths, "organization__path"))
+
+
+def filter_managed_teachers(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Teachers of the pool a user manages: the pool is the school board's (聘任制)."""
+    Teacher = apps.get_model("school", "Teacher")
+    qs = Teacher.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    return qs if scope.is_superuser else qs.filter(subtree_q(scope.board_paths, "school__organization__path"))
+
+
+def can_hold_calendar_feed(user, *, venue=None, teacher=None) -> bool:
+    """Who may have a private feed of a venue's or a teacher's sessions: staff who manage the venue or the
+    teacher, and a teacher for their own lectures. What the feed carries is still only what its holder
+    may see (`filter_sessions`)."""
+    if user is None or not user.is_active:
+        return False
+    if venue is not None:
+        return filter_managed_venues(user).filter(pk=venue.pk).exists()
+    if teacher is not None:
+        return teacher.user_id == user.pk or filter_managed_teachers(user).filter(pk=teacher.pk).exists()
+    return False
+
+
 def get_school_object_or_404(user, model_label: str, pk, queryset: QuerySet | None = None):
     model = apps.get_model(*model_label.split("."))
     try:

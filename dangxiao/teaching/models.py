@@ -185,12 +185,15 @@ class Session(models.Model):
 
 
 class CalendarFeed(models.Model):
-    """A private, tokenised iCalendar URL for one member, teacher or venue; revoking makes a new token."""
+    """A private, tokenised iCalendar URL: a member's own classes, or a venue's or a teacher's sessions as
+    seen by one person (its holder: staff who manage the venue or teacher, or the teacher themself).
+    Resetting makes a new token; a holder who may no longer manage the venue or teacher loses the feed."""
 
     token = models.CharField(max_length=43, unique=True)
     member = models.OneToOneField(Member, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
-    teacher = models.OneToOneField(Teacher, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
-    venue = models.OneToOneField(Venue, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feed")
+    teacher = models.ForeignKey(Teacher, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds")
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds")
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -204,7 +207,16 @@ class CalendarFeed(models.Model):
                     | models.Q(member__isnull=True, teacher__isnull=True, venue__isnull=False)
                 ),
                 name="feed_has_exactly_one_owner",
-            )
+            ),
+            # A member's feed is theirs; a venue's or teacher's feed always has the holder it answers to.
+            models.CheckConstraint(
+                condition=models.Q(member__isnull=False, holder__isnull=True) | models.Q(member__isnull=True, holder__isnull=False),
+                name="feed_holder_unless_member",
+            ),
+            models.UniqueConstraint(fields=["venue", "holder"], condition=models.Q(venue__isnull=False), name="one_venue_feed_per_holder"),
+            models.UniqueConstraint(
+                fields=["teacher", "holder"], condition=models.Q(teacher__isnull=False), name="one_teacher_feed_per_holder"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,17 +71,16 @@ def member_schedule(member: Member, first: date, last: date) -> QuerySet:
     )
 
 
-def feed_sessions(*, member=None, teacher=None, venue=None) -> QuerySet:
-    """What an iCalendar feed carries: from 90 days back onwards."""
+def feed_sessions(*, member=None, teacher=None, venue=None, holder: User | None = None) -> QuerySet:
+    """What an iCalendar feed carries, from 90 days back onwards: the member's classes, or the venue's or
+    teacher's sessions that the feed's holder may see."""
     since = timezone.now() - timedelta(days=90)
     qs = Session.objects.filter(starts_at__gte=since).select_related("cohort", "venue", "teacher")
     if member is not None:
         cohorts = Enrollment.objects.filter(member=member, status=Enrollment.Status.ENROLLED).values("cohort")
         qs = qs.filter(cohort__in=cohorts)
-    elif teacher is not None:
-        qs = qs.filter(teacher=teacher)
     else:
-        qs = qs.filter(venue=venue)
+        qs = access.filter_sessions(holder, qs.filter(teacher=teacher) if teacher is not None else qs.filter(venue=venue))
     return qs.order_by("starts_at")
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -223,10 +223,22 @@ def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fie
     return session
 
 
-def calendar_feed_for(*, member=None, teacher=None, venue=None) -> CalendarFeed:
-    owner = {"member": member} if member else {"teacher": teacher} if teacher else {"venue": venue}
+def calendar_feed_for(*, member=None, teacher=None, venue=None, holder: User | None = None) -> CalendarFeed:
+    """The member's own feed, or `holder`'s feed of a venue or teacher; made on first use, once.
+
+    Whether the holder may have a venue's or teacher's feed is the caller's check
+    (`access.can_hold_calendar_feed`); the feed is read in the holder's scope whatever happens."""
+    owner = {"member": member} if member else {"teacher": teacher, "holder": holder} if teacher else {"venue": venue, "holder": holder}
+    if not member and holder is None:
+        raise ValueError("a venue's or teacher's feed needs its holder")
     feed = CalendarFeed.objects.filter(**owner).first()
-    return feed or CalendarFeed.objects.create(token=secrets.token_urlsafe(32), **owner)
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            return CalendarFeed.objects.create(token=secrets.token_urlsafe(32), **owner)
+    except IntegrityError:  # made at the same moment by another request
+        return CalendarFeed.objects.get(**owner)
 
 
 def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:

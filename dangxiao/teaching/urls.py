@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveys/<int:pk>/answer/", survey_views.survey_answer, name="survey_answer"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("calendar/feeds/", views.calendar_feed_make, name="calendar_feed_make"),
     path("me/venues/", views.venues_near_me, name="venues_near_me"),
     path("me/schedule/", views.my_schedule, name="my_schedule"),
     path("me/schedule/feed-reset/", views.my_feed_reset, name="my_feed_reset"),

@@ -2,6 +2,7 @@
 
 import calendar as pycal
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -347,7 +348,7 @@ def calendar_view(request):
             "filters": base.urlencode(),
             "venues": choices["venues"],
             "teachers": choices["teachers"],
-            "feed": _feed_for_filter(venue, teacher),
+            **_feed_context(user, venue, teacher),
             "organizations": [
                 (o.pk, "\u3000" * (o.depth - 1) + o.name)
                 for o in access.filter_organizations(user)
@@ -361,12 +362,33 @@ def calendar_view(request):
     )
 
 
-def _feed_for_filter(venue, teacher):
-    if venue is not None:
-        return services.calendar_feed_for(venue=venue)
-    if teacher is not None:
-        return services.calendar_feed_for(teacher=teacher)
-    return None
+def _feed_context(user, venue, teacher) -> dict:
+    """The venue's or teacher's feed address, shown only to who may hold one; never made by viewing."""
+    if (venue is None and teacher is None) or not access.can_hold_calendar_feed(user, venue=venue, teacher=teacher):
+        return {"can_hold_feed": False, "feed": None}
+    owner = {"venue": venue} if venue is not None else {"teacher": teacher}
+    return {"can_hold_feed": True, "feed": CalendarFeed.objects.filter(holder=user, **owner).first()}
+
+
+@login_required
+@require_POST
+def calendar_feed_make(request):
+    """Make (or, with `reset`, replace) the user's private feed of a venue or a teacher."""
+    user = request.user
+    venue = teacher = None
+    if request.POST.get("venue"):
+        venue = access.get_school_object_or_404(user, "school.Venue", request.POST["venue"])
+    elif request.POST.get("teacher"):
+        teacher = access.get_school_object_or_404(user, "school.Teacher", request.POST["teacher"])
+    access.require(access.can_hold_calendar_feed(user, venue=venue, teacher=teacher))
+    feed = services.calendar_feed_for(venue=venue, teacher=teacher, holder=user)
+    if request.POST.get("reset"):
+        services.calendar_feed_reset(feed)
+        messages.success(request, _("订阅地址已更换，旧地址已失效。"))
+    else:
+        messages.success(request, _("已生成订阅地址，请勿转给他人。"))
+    target = {"venue": venue.pk} if venue is not None else {"teacher": teacher.pk}
+    return redirect(f"{reverse('teaching:calendar')}?{urlencode(target)}")
 
 
 @login_required
@@ -418,14 +440,17 @@ def my_feed_reset(request):
 
 
 def calendar_feed(request, token: str):
-    """The private iCalendar feed: the token is the credential, so no sign-in is needed."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("member", "teacher", "venue"), token=token)
+    """The private iCalendar feed: the token is the credential, so no sign-in is needed. A venue's or
+    teacher's feed carries what its holder may see, and only while they may still hold it."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("member", "teacher", "venue", "holder"), token=token)
     if feed.member:
         name, sessions = f"{feed.member.name}的党校课表", selectors.feed_sessions(member=feed.member)
-    elif feed.teacher:
-        name, sessions = f"{feed.teacher.name}的授课安排", selectors.feed_sessions(teacher=feed.teacher)
     else:
-        name, sessions = f"{feed.venue.name}场地安排", selectors.feed_sessions(venue=feed.venue)
+        access.require(access.can_hold_calendar_feed(feed.holder, venue=feed.venue, teacher=feed.teacher))
+        if feed.teacher:
+            name, sessions = f"{feed.teacher.name}的授课安排", selectors.feed_sessions(teacher=feed.teacher, holder=feed.holder)
+        else:
+            name, sessions = f"{feed.venue.name}场地安排", selectors.feed_sessions(venue=feed.venue, holder=feed.holder)
     body = ical.build(name, sessions, request.build_absolute_uri(reverse("home")))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dangxiao.ics"'
