@@ -103,7 +103,8 @@ def test_the_roll_marks_all_then_exceptions_and_credits_hours(now_session):
     s = now_session["session"]
     a, b, c = now_session["members"]["c1_1"]
     client = login(now_session["users"]["secretary"])
-    client.post(reverse("attendance:roll", args=[s.pk]), {"all_present": "1"})
+    client.post(reverse("attendance:roll", args=[s.pk]), {"all_present": "1", "confirm": "1"})
+    assert Attendance.objects.count() == 3
     client.post(
         reverse("attendance:roll", args=[s.pk]), {f"status_{a.pk}": "present", f"status_{b.pk}": "absent", f"status_{c.pk}": "late"}
     )

@@ -197,6 +197,17 @@ def test_a_session_of_another_cohort_is_refused(home, pair):
     assert not HomeVisit.objects.exists()
 
 
+def test_a_visit_is_not_counted_for_a_session_that_has_not_started(home, pair):
+    later = timezone.now() + timedelta(days=3)
+    coming = Session.objects.create(cohort=home["cohort"], title="下月送学", starts_at=later, ends_at=later + timedelta(hours=1))
+    with pytest.raises(hd.HomeDeliveryError, match="开始后才能计入该课次"):
+        record(home, pair, session=coming)
+    visit = record(home, pair, session=coming, elder_confirmed=False, confirmation="")
+    with pytest.raises(hd.HomeDeliveryError, match="开始后才能计入该课次"):
+        hd.visit_confirm(visit, confirmation="电话确认", by=home["helper_user"])
+    assert not Attendance.objects.exists() and not StudyHourEntry.objects.exists() and not VolunteerTime.objects.exists()
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 

@@ -111,8 +111,8 @@ def visit_record(
     """Record one home visit; when the elder confirmed it, credit both members (see `visit_confirm`).
 
     Refused, saving nothing, for an ended pair, a date in the future or before the cohort began, a
-    duration outside 10–480 minutes, empty content, a session of another cohort or a cancelled one,
-    a confirmation without its manner, or a photo that is not a real JPG/PNG within the size limit.
+    duration outside 10–480 minutes, empty content, a session of another cohort or a cancelled one (or,
+    confirmed, one that has not started), a confirmation without its manner, or a photo that is not a real JPG/PNG within the size limit.
     """
     today = today or timezone.localdate()
     if not pair.active:
@@ -177,6 +177,12 @@ def visit_confirm(visit: HomeVisit, *, confirmation: str, by: User | None) -> Ho
 
 
 def _check_roll(pair: HomeDeliveryPair, session: Session) -> None:
+    # A visit counts as attending the session, and a session that has not started credits nothing.
+    if timezone.now() < session.starts_at:
+        raise HomeDeliveryError(
+            _("所选课次%(when)s才开始，开始后才能计入该课次（也可以不选课次，按时长计学时）")
+            % {"when": timezone.localtime(session.starts_at).strftime(_("%m月%d日 %H:%M"))}
+        )
     on_roll = Attendance.objects.filter(session=session, member_id=pair.elder_id).exists()
     enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, member_id=pair.elder_id, status=Enrollment.Status.ENROLLED).exists()
     if not (on_roll or enrolled):

@@ -81,7 +81,8 @@ def home_visit_new(request, pk: int):
     access.require(pair.active)
     today = timezone.localdate()
     sessions = list(pair.cohort.sessions.exclude(status="cancelled").order_by("starts_at"))
-    current = next((s for s in reversed(sessions) if timezone.localtime(s.starts_at).date() <= today), None)
+    now = timezone.now()  # the latest session that has started: one still to come credits nothing yet
+    current = next((s for s in reversed(sessions) if s.starts_at <= now), None)
     error, values = None, {"visited_on": today.isoformat(), "minutes": 60, "session": current.pk if current else "", "confirmation": ""}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("visited_on", "minutes", "content", "session", "confirmation", "elder_confirmed")}

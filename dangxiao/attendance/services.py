@@ -1,7 +1,8 @@
-"""Write paths of attendance: check-in (QR, typed code, kiosk), marks, leave, the 学时 ledger, ratings.
+"""Write paths of attendance: check-in (QR, typed code, kiosk), the 学时 ledger's other credits, ratings.
 
-Every path that changes a member's attendance also keeps their study-hour credit for the session
-in step (`_sync_credit`), so the ledger never disagrees with the roll.
+A check-in keeps the member's study-hour credit for the session in step with their attendance row
+(`credit.write_credit`), as every write path of the roll does (`roll`). The roll's write paths and the
+school's policy are reached through this module too, as they always were.
 """
 
 import hashlib
@@ -21,12 +22,26 @@ from django.utils.translation import gettext as _
 
 from dangxiao.core.db import prepared_cursor
 from dangxiao.people.models import Member, User
-from dangxiao.teaching.models import Enrollment, Session
+from dangxiao.teaching.models import Session
 from dangxiao.teaching.services import TeachingError
 
 from . import codes
-from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating, StudyHourCertificate, StudyHourEntry
+from .credit import (
+    ATTENDANCE_COLUMNS,
+    CREDIT_COLUMNS,
+    attendance_insert_sql,
+    credit_insert_sql,
+    credit_values,
+    db_values,
+    policy_for,
+    write_credit,
+)
+from .models import Attendance, AttendancePolicy, SessionRating, StudyHourCertificate, StudyHourEntry
+from .roll import all_present_marks, leave_decide, leave_request, roll_mark, roll_mark_all_present, session_credits_due
 from .selectors import CheckInFacts, check_in_facts, member_attended
+
+# The roll's write paths and the policy, where callers have always found them.
+__all__ = ["all_present_marks", "leave_decide", "leave_request", "policy_for", "roll_mark", "roll_mark_all_present", "session_credits_due"]
 
 
 class CheckInRefused(Exception):
@@ -35,16 +50,6 @@ class CheckInRefused(Exception):
     def __init__(self, reason: str, message: str):
         self.reason = reason
         super().__init__(message)
-
-
-def policy_for(school_id: int) -> AttendancePolicy:
-    """The school's policy, or the defaults when none was saved."""
-    # get(), not first(), here and in session_check_in: these lookups are unique, and the ORDER BY that
-    # first() adds costs more to build than the rest of the query (each check-in makes several).
-    try:
-        return AttendancePolicy.objects.get(school_id=school_id)
-    except AttendancePolicy.DoesNotExist:
-        return AttendancePolicy(school_id=school_id)
 
 
 def _local(dt: datetime) -> str:
@@ -66,53 +71,6 @@ def _check_times(starts_at: datetime, ends_at: datetime, policy: AttendancePolic
         )
     if now > closes:
         raise CheckInRefused("closed", _("签到已于 %(when)s 结束") % {"when": _local(closes)})
-
-
-def _category(session: Session) -> str:
-    return session.course.kind if session.course_id and session.course else session.cohort.mode
-
-
-def _credit_values(status: str, *, session_hours: Decimal, starts_at: datetime, category: str, policy: AttendancePolicy, by: User | None):
-    """The ledger entry's fields for a session attended with this status; None when it earns no hours."""
-    hours = (Decimal(session_hours) * policy.credit_for(status)).quantize(Decimal("0.1"))
-    if hours <= 0:
-        return None
-    return {
-        "date": timezone.localtime(starts_at).date(),
-        "hours": hours,
-        "source": StudyHourEntry.Source.SESSION,
-        "category": category,
-        "created_by": by,
-    }
-
-
-def _write_credit(member_id: int, session_id: int, *, status: str, **credit) -> None:
-    """Credit (or withdraw) a session's study hours to match an attendance status.
-
-    Every caller has just written the attendance row in the same transaction, which keeps any other
-    writer of this member's credit for the session waiting, so UPDATE-else-INSERT is safe here and
-    spares update_or_create's locking read and two savepoints. `credit`: `_credit_values`' keywords.
-    """
-    values = _credit_values(status, **credit)
-    if values is None:
-        StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).delete()
-        return
-    if not StudyHourEntry.objects.filter(member_id=member_id, session_id=session_id).update(**values):
-        StudyHourEntry.objects.create(member_id=member_id, session_id=session_id, **values)
-
-
-def _sync_credit(attendance: Attendance, session: Session, policy: AttendancePolicy, by: User | None) -> None:
-    """Credit (or withdraw) the session's study hours to match the attendance status."""
-    _write_credit(
-        attendance.member_id,
-        session.pk,
-        status=attendance.status,
-        session_hours=session.hours,
-        starts_at=session.starts_at,
-        category=_category(session),
-        policy=policy,
-        by=by,
-    )
 
 
 @dataclass
@@ -203,7 +161,14 @@ def member_check_in(
         "ip_address": ip,
         "device_id": device_id[:40],
     }
-    credit = {"session_hours": facts.hours, "starts_at": facts.starts_at, "category": facts.category, "policy": policy, "by": by}
+    credit = {
+        "session_hours": facts.hours,
+        "starts_at": facts.starts_at,
+        "category": facts.category,
+        "policy": policy,
+        "by": by,
+        "now": now,
+    }
     try:
         if existing is None:
             attendance = _insert_check_in(session_id, member_id, fields, credit)  # None: a row exists already
@@ -232,66 +197,18 @@ def _record_check_in(session_id: int, member_id: int, existing: Attendance | Non
             setattr(existing, key, value)
         existing.save()
         attendance = existing
-    _write_credit(member_id, session_id, status=attendance.status, **credit)
+    write_credit(member_id, session_id, status=attendance.status, **credit)
     return attendance
-
-
-_ATTENDANCE_COLUMNS = (
-    "session",
-    "member",
-    "status",
-    "method",
-    "is_walk_in",
-    "marked_by",
-    "marked_at",
-    "checked_in_at",
-    "ip_address",
-    "device_id",
-)
-_CREDIT_COLUMNS = ("member", "session", "date", "hours", "source", "category", "reference", "note", "created_by", "created_at")
-
-
-@cache
-def _attendance_insert_sql() -> str:
-    """A first check-in's attendance row. ON CONFLICT: the member's other scan got there first, and nothing
-    is written (no row back)."""
-    a = Attendance._meta
-    assert {f.name for f in a.concrete_fields} == {"id", *_ATTENDANCE_COLUMNS}
-    columns = ", ".join(a.get_field(name).column for name in _ATTENDANCE_COLUMNS)
-    marks = ", ".join(["%s"] * len(_ATTENDANCE_COLUMNS))
-    unique = ", ".join(a.get_field(name).column for name in ("session", "member"))
-    return f"INSERT INTO {a.db_table} ({columns}) VALUES ({marks}) ON CONFLICT ({unique}) DO NOTHING RETURNING id"
-
-
-@cache
-def _credit_insert_sql(select_from: str = "") -> str:
-    """Its ledger entry: VALUES, or on PostgreSQL a SELECT from the attendance row's CTE."""
-    e = StudyHourEntry._meta
-    assert {f.name for f in e.concrete_fields} == {"id", *_CREDIT_COLUMNS}
-    columns = ", ".join(e.get_field(name).column for name in _CREDIT_COLUMNS)
-    marks = ", ".join(["%s"] * len(_CREDIT_COLUMNS))
-    values = f"SELECT {marks} FROM {select_from}" if select_from else f"VALUES ({marks})"
-    return f"INSERT INTO {e.db_table} ({columns}) {values}"
 
 
 @cache
 def _check_in_insert_sql(credited: bool) -> str:
     """PostgreSQL: a first check-in's attendance row and, when `credited`, its ledger entry, in one
     statement (the entry only if the row was written)."""
-    sql = f"WITH a AS ({_attendance_insert_sql()})"
+    sql = f"WITH a AS ({attendance_insert_sql()})"
     if credited:
-        sql += f", e AS ({_credit_insert_sql('a')})"
+        sql += f", e AS ({credit_insert_sql('a')})"
     return sql + " SELECT id FROM a"
-
-
-@cache
-def _fields(model, names: tuple) -> tuple:
-    return tuple(model._meta.get_field(name) for name in names)
-
-
-def _db_values(model, names: tuple, values: dict) -> list:
-    """The values as the ORM would send them (a related object as its key)."""
-    return [f.get_db_prep_save(getattr(values[f.name], "pk", values[f.name]), connection) for f in _fields(model, names)]
 
 
 def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict) -> Attendance | None:
@@ -302,12 +219,12 @@ def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict
     of a check-in's round trips. On SQLite one transaction of the same two INSERTs, without the ORM's
     composing of each (README "Benchmarks"). Inside a transaction it takes a savepoint, as atomic() would."""
     row = {"session": session_id, "member": member_id, "marked_at": timezone.now(), **fields}
-    params = _db_values(Attendance, _ATTENDANCE_COLUMNS, row)
-    values = _credit_values(fields["status"], **credit)
+    params = db_values(Attendance, ATTENDANCE_COLUMNS, row)
+    values = credit_values(fields["status"], **credit)
     credit_params = []
     if values is not None:
         entry = {"member": member_id, "session": session_id, "reference": "", "note": "", "created_at": row["marked_at"], **values}
-        credit_params = _db_values(StudyHourEntry, _CREDIT_COLUMNS, entry)
+        credit_params = db_values(StudyHourEntry, CREDIT_COLUMNS, entry)
     if connection.vendor == "postgresql":
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
             with prepared_cursor() as cursor:
@@ -315,10 +232,10 @@ def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict
                 inserted = cursor.fetchone()
     else:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_attendance_insert_sql(), params)
+            cursor.execute(attendance_insert_sql(), params)
             inserted = cursor.fetchone()
             if inserted is not None and values is not None:
-                cursor.execute(_credit_insert_sql(), credit_params)
+                cursor.execute(credit_insert_sql(), credit_params)
     if inserted is None:
         return None
     attendance = Attendance(pk=inserted[0], session_id=session_id, member_id=member_id, marked_at=row["marked_at"], **fields)
@@ -358,88 +275,6 @@ def kiosk_check_in(session: Session, card_text: str, *, by: User, ip: str | None
     if member is None:
         raise CheckInRefused("bad_card", _("无法识别的党员卡，请重新扫描"))
     return session_check_in(session, member, now=now, method=Attendance.Method.KIOSK, ip=ip, by=by)
-
-
-# --- Marking the roll by hand --------------------------------------------------------------------
-
-
-@transaction.atomic
-def roll_mark(session: Session, marks: dict[int, str], *, by: User, method: str = Attendance.Method.MANUAL, ip: str | None = None) -> int:
-    """Set statuses for many members at once (all-or-nothing); returns how many changed.
-
-    Members must be enrolled in the session's cohort or already on its roll (walk-ins).
-    """
-    valid = set(Attendance.Status.values)
-    bad = [s for s in marks.values() if s not in valid]
-    if bad:
-        raise TeachingError(_("无效的考勤状态：%(status)s") % {"status": bad[0]})
-    allowed = set(
-        Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).values_list("member_id", flat=True)
-    )
-    existing = {a.member_id: a for a in Attendance.objects.filter(session=session)}
-    outside = [m for m in marks if m not in allowed and m not in existing]
-    if outside:
-        raise TeachingError(_("名单中有未报名本班次的党员"))
-    policy = policy_for(session.cohort.school_id)
-    changed = 0
-    for member_id, status in marks.items():
-        current = existing.get(member_id)
-        if current is not None and current.status == status:
-            continue
-        if current is None:
-            current = Attendance(session=session, member_id=member_id)
-        current.status, current.method, current.marked_by, current.ip_address = status, method, by, ip
-        current.save()
-        _sync_credit(current, session, policy, by)
-        changed += 1
-    return changed
-
-
-def roll_mark_all_present(session: Session, *, by: User) -> int:
-    """Everyone enrolled and not yet marked becomes present; exceptions are then changed one by one."""
-    marked = set(Attendance.objects.filter(session=session).values_list("member_id", flat=True))
-    approved_leave = set(
-        LeaveRequest.objects.filter(session=session, status=LeaveRequest.Status.APPROVED).values_list("member_id", flat=True)
-    )
-    enrolled = Enrollment.objects.filter(cohort_id=session.cohort_id, status=Enrollment.Status.ENROLLED).values_list("member_id", flat=True)
-    marks = {m: Attendance.Status.PRESENT for m in enrolled if m not in marked and m not in approved_leave}
-    return roll_mark(session, marks, by=by)
-
-
-# --- Leave ------------------------------------------------------------------------------------
-
-
-def leave_request(session: Session, member: Member, reason: str, *, now: datetime | None = None) -> LeaveRequest:
-    """A member asks for leave before the session starts, with a reason."""
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise TeachingError(_("请填写请假事由"))
-    if now >= session.starts_at:
-        raise TeachingError(_("课次已开始，不能再请假；如有特殊情况请联系支部书记"))
-    if not Enrollment.objects.filter(cohort_id=session.cohort_id, member=member, status=Enrollment.Status.ENROLLED).exists():
-        raise TeachingError(_("您没有报名这个班次"))
-    try:
-        with transaction.atomic():
-            return LeaveRequest.objects.create(session=session, member=member, reason=reason[:300])
-    except IntegrityError:
-        raise TeachingError(_("您已为这次课提交过请假申请")) from None
-
-
-@transaction.atomic
-def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = "") -> LeaveRequest:
-    """Approve (the member is marked excused) or refuse a pending request."""
-    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
-    if leave.status != LeaveRequest.Status.PENDING:
-        raise TeachingError(_("该请假申请已处理"))
-    leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
-    leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note.strip()[:200]
-    leave.save()
-    if approve:
-        current = Attendance.objects.filter(session=leave.session, member=leave.member).first()
-        if current is None or current.status not in Attendance.ATTENDED:
-            roll_mark(leave.session, {leave.member_id: Attendance.Status.EXCUSED}, by=by)
-    return leave
 
 
 # --- The ledger --------------------------------------------------------------------------------

@@ -193,9 +193,11 @@ def member_cards(request):
 def roll(request, pk: int):
     session = access.get_session_for_marking_or_404(request.user, pk)
     if request.method == "POST":
+        if "all_present" in request.POST and request.POST.get("confirm") != "1":
+            return _confirm_all_present(request, session)
         try:
             if "all_present" in request.POST:
-                n = services.roll_mark_all_present(session, by=request.user)
+                n = services.roll_mark_all_present(session, by=request.user, ip=client_ip(request))
             else:
                 marks = {}
                 for key, value in request.POST.items():
@@ -210,6 +212,24 @@ def roll(request, pk: int):
         else:
             messages.success(request, _("已更新 %(count)s 人的考勤。") % {"count": n})
         return redirect("attendance:roll", session.pk)
+    return _roll_page(request, session)
+
+
+def _confirm_all_present(request, session):
+    """ "Mark all present" asks first, saying how many it would mark: an accidental press (or any POST
+    without `confirm`) marks nobody."""
+    try:
+        count = len(services.all_present_marks(session))
+    except TeachingError as exc:
+        messages.error(request, str(exc))
+        return redirect("attendance:roll", session.pk)
+    if not count:
+        messages.info(request, _("没有需要记为出席的学员。"))
+        return redirect("attendance:roll", session.pk)
+    return _roll_page(request, session, confirm_all=count)
+
+
+def _roll_page(request, session, **extra):
     rows = selectors.session_roll(session)
     counts = {s: 0 for s in Attendance.Status.values}
     for r in rows:
@@ -226,6 +246,7 @@ def roll(request, pk: int):
             "counts": counts,
             "unmarked": sum(1 for r in rows if not r["attendance"]),
             "pending_leave": [r for r in rows if r["leave"] and r["leave"].status == LeaveRequest.Status.PENDING],
+            **extra,
         },
     )
 
