@@ -51,6 +51,8 @@ def test_leave_and_absence_can_be_set_ahead(lesson):
     a, b, _c = lesson["roll"]
     assert services.roll_mark(lesson["session"], {a.pk: "excused", b.pk: "absent"}, by=lesson["secretary"]) == 2
     assert dict(Attendance.objects.values_list("member_id", "status")) == {a.pk: "excused", b.pk: "absent"}
+    assert services.session_credits_due(now=lesson["session"].starts_at + timedelta(minutes=1)) == 0  # neither earns hours
+    assert not StudyHourEntry.objects.exists()
 
 
 def test_the_page_the_api_and_an_imported_sheet_refuse_early_attendance_and_change_nothing(lesson):

@@ -153,20 +153,28 @@ def session_credits_due(now: datetime | None = None) -> int:
     window before the start, and leave when the school's policy credits it. Runs every minute
     (attendance.tasks) and looks 30 days back, so a stopped task queue catches up. Returns the entries made."""
     now = now or timezone.now()
-    credited = StudyHourEntry.objects.filter(member_id=OuterRef("member_id"), session_id=OuterRef("session_id"))
+    entry = StudyHourEntry.objects.filter(member_id=OuterRef("member_id"), session_id=OuterRef("session_id"))
     waiting = (
         Attendance.objects.filter(
             session__starts_at__lte=now, session__starts_at__gt=now - CREDIT_CATCH_UP, marked_at__lt=F("session__starts_at")
         )
         .exclude(session__status=Session.Status.CANCELLED)
-        .exclude(Exists(credited))
+        .exclude(Exists(entry))
     )
+    statuses: dict[int, set[str]] = {}
+    for session_id, status in waiting.values_list("session_id", "status").distinct():
+        statuses.setdefault(session_id, set()).add(status)
     made = 0
-    for session in Session.objects.filter(pk__in=waiting.values("session_id")).select_related("cohort", "course"):
+    for session in Session.objects.filter(pk__in=list(statuses)).select_related("cohort", "course"):
         policy = policy_for(session.cohort.school_id)
+        # Leave and absence marked ahead wait here too; only what the policy credits takes a transaction.
+        credited = [status for status in statuses[session.pk] if policy.credit_for(status) > 0]
+        if not credited:
+            continue
         with transaction.atomic():
             # Locked: a mark or check-in changing one of these rows now waits, then is seen as changed.
-            for row in waiting.filter(session=session).select_for_update(of=("self",)).select_related("marked_by"):
+            rows = waiting.filter(session=session, status__in=credited).select_for_update(of=("self",)).select_related("marked_by")
+            for row in rows:
                 values = credit_values(row.status, **session_credit(session, policy, row.marked_by, now))
                 if values is not None:
                     StudyHourEntry.objects.create(member_id=row.member_id, session=session, **values)

@@ -26,22 +26,16 @@ from dangxiao.teaching.models import Session
 from dangxiao.teaching.services import TeachingError
 
 from . import codes
-from .credit import (
-    ATTENDANCE_COLUMNS,
-    CREDIT_COLUMNS,
-    attendance_insert_sql,
-    credit_insert_sql,
-    credit_values,
-    db_values,
-    policy_for,
-    write_credit,
-)
+from .credit import ATTENDANCE_COLUMNS, CREDIT_COLUMNS, attendance_insert_sql, credit_insert_sql, credit_values, db_values, write_credit
+from .credit import policy_for as policy_for  # re-exported, as the roll's write paths below: where callers find them
 from .models import Attendance, AttendancePolicy, SessionRating, StudyHourCertificate, StudyHourEntry
-from .roll import all_present_marks, leave_decide, leave_request, roll_mark, roll_mark_all_present, session_credits_due
+from .roll import all_present_marks as all_present_marks
+from .roll import leave_decide as leave_decide
+from .roll import leave_request as leave_request
+from .roll import roll_mark as roll_mark
+from .roll import roll_mark_all_present as roll_mark_all_present
+from .roll import session_credits_due as session_credits_due
 from .selectors import CheckInFacts, check_in_facts, member_attended
-
-# The roll's write paths and the policy, where callers have always found them.
-__all__ = ["all_present_marks", "leave_decide", "leave_request", "policy_for", "roll_mark", "roll_mark_all_present", "session_credits_due"]
 
 
 class CheckInRefused(Exception):
