@@ -1,28 +1,24 @@
 """Printed documents of attendance: the sign-in sheet (签到表) and the 学时证明, and checking a 学时证明.
 
-Both PDFs are rendered with WeasyPrint from Django templates. Chinese is drawn with Noto Sans CJK
-SC, which WeasyPrint finds through fontconfig (Debian's fonts-noto-cjk). Like the roster file, a
-printed document is a format, not interface text: it is always in Chinese, whatever language the
-person printing it reads.
+Both PDFs are rendered with WeasyPrint from Django templates (core.pdf, with Noto Sans CJK SC). Like
+the roster file, a printed document is a format, not interface text: it is always in Chinese, whatever
+language the person printing it reads.
 
 A certificate's code is 10 characters from a 32-character alphabet (services.certificate_issue),
 so guessing one is hopeless; the public check still counts misses per address and refuses a
 client that keeps missing, and shows nothing but the name, the year and the hours.
 """
 
-import base64
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-import segno
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from dangxiao.core.pdf import qr_data_uri, render_pdf
 from dangxiao.people.models import Member, User
 from dangxiao.school.selectors import school_for_organization
 from dangxiao.teaching.models import Enrollment, Session
@@ -30,27 +26,11 @@ from dangxiao.teaching.models import Enrollment, Session
 from . import services
 from .models import StudyHourCertificate, StudyHourEntry
 
-DOCUMENT_LANGUAGE = "zh-hans"
 WEEKDAYS = "一二三四五六日"
 CODE_ALPHABET = set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 CODE_LENGTH = 10
 VERIFY_MISSES_ALLOWED = 20
 VERIFY_WINDOW_SECONDS = 600
-
-
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """The template rendered to PDF, in the document language."""
-    from weasyprint import HTML  # heavy (Pango, fonts): loaded when a document is first printed
-
-    with translation.override(DOCUMENT_LANGUAGE):
-        html = render_to_string(template_name, context)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-
-
-def qr_data_uri(text: str) -> str:
-    """A QR code as an SVG data URI, for an <img> in a PDF template."""
-    svg = segno.make(text, error="m").svg_inline(scale=4, border=0, dark="#000", light=None)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def _when(session: Session) -> str:
