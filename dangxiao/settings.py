@@ -116,13 +116,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling: 5 failures for the same username and address lock it for 15 minutes.
+# Sign-in throttling (people/throttle.py): 5 failures for one username, from any address, lock it for 15
+# minutes; so do 20 failures from one address, across usernames. The username is counted as sign-in reads
+# it (people.normalize.sign_in_username), so " 139 0000 0005" and "13900000005" share one counter. The
+# sign-in page, the API's token endpoint and the activation step all count here.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "dangxiao.people.throttle.throttle_username"
+AXES_HANDLER = "dangxiao.people.throttle.SignInThrottle"
+AXES_LOCKOUT_CALLABLE = "dangxiao.people.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+# Axes keeps a failed request's form fields; none of these may be kept in clear.
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "new_password1", "new_password2", "old_password"]
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# First sign-in: an activation code per member (people/activation.py), valid this many days.
+ACTIVATION_CODE_DAYS = float(os.environ.get("DANGXIAO_ACTIVATION_CODE_DAYS", "30"))
+# API tokens end this many days after their last use (people/services.py, the token statement).
+API_TOKEN_DAYS = float(os.environ.get("DANGXIAO_API_TOKEN_DAYS", "30"))
 
 # Behind a reverse proxy every request comes from the proxy's address: list the proxies here and
 # the client's address is read from X-Forwarded-For instead, by core.audit.client_ip — for the

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from dangxiao.api.main import api
 from dangxiao.core import views as core_views
-from dangxiao.people.views_auth import PasswordChangeDoneView, PasswordChangeView
+from dangxiao.people import views_auth
 from dangxiao.reports import views as report_views
 
 urlpatterns = [
@@ -14,10 +14,13 @@ urlpatterns = [
     # The API before the pages: Django tries patterns in order, and walking the pages' 130 first cost every
     # API request a sixth of a check-in's CPU (README "Benchmarks"). No page's path starts with "api/".
     path("api/v1/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", views_auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/activate/", views_auth.activate, name="activate"),
+    path("accounts/password/", views_auth.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", views_auth.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", views_auth.my_tokens, name="account_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", views_auth.my_token_revoke, name="account_token_revoke"),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("", include("dangxiao.people.urls")),
     path("", include("dangxiao.teaching.urls")),

@@ -1,4 +1,5 @@
-"""Signing in with a phone, the first-sign-in password change, throttling, production security settings."""
+"""Signing in with a phone, throttling, production security settings (first sign-in: test_activation.py;
+the throttle in depth: test_sign_in_throttle.py)."""
 
 import subprocess
 import sys
@@ -7,9 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dangxiao.people.models import User
-
-from .factories import PASSWORD, make_member, valid_id_number
+from .factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +18,6 @@ def test_member_signs_in_with_phone_and_password(people):
     member_user = people["users"]["member"]
     response = client.post(reverse("login"), {"username": member_user.username, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
-
-
-def test_imported_member_first_signs_in_with_initial_password_and_must_change_it(people):
-    idn = valid_id_number()
-    member = make_member(people["tree"]["C1-1"], phone="13600001111", id_number=idn)
-    client = Client()
-    assert client.post(reverse("login"), {"username": "13600001111", "password": "wrong1"}).status_code == 200
-    response = client.post(reverse("login"), {"username": "１３６００００１１１１", "password": idn[-6:]})
-    assert response.status_code == 302
-    member.refresh_from_db()
-    assert member.user is not None and member.user.must_change_password
-    # Every page sends them to change the password first.
-    assert client.get(reverse("home"))["Location"] == reverse("password_change")
-    weak = client.post(reverse("password_change"), {"old_password": idn[-6:], "new_password1": "12345678", "new_password2": "12345678"})
-    assert weak.status_code == 200 and "密码" in weak.content.decode()
-    done = client.post(
-        reverse("password_change"), {"old_password": idn[-6:], "new_password1": "Hongqi#2026", "new_password2": "Hongqi#2026"}
-    )
-    assert done.status_code == 302
-    assert not User.objects.get(pk=member.user_id).must_change_password
-    assert client.get(reverse("home")).status_code == 200
-
-
-def test_initial_password_does_not_work_once_the_account_exists(people):
-    member = people["members"]["c1_1"][0]  # has an account with its own password
-    assert Client().post(reverse("login"), {"username": member.phone, "password": member.phone[-6:]}).status_code == 200
 
 
 def test_repeated_failures_lock_the_sign_in(people, settings):

@@ -156,6 +156,8 @@ def test_an_unknown_deactivated_or_revoked_token_is_refused(live):
     assert post_check_in(live).status_code == 401
     live["member"].is_active = True
     live["member"].save()
+    assert post_check_in(live).status_code == 401  # deactivating revoked the token for good
+    live["client"] = Client(headers={"Authorization": f"Bearer {token_for(live['member'])}"})
     assert live["client"].delete("/api/v1/auth/token").status_code == 204
     assert post_check_in(live).status_code == 401
     assert not Attendance.objects.exists()

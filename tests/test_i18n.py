@@ -238,6 +238,7 @@ CHINESE_ONLY_TEMPLATES = {
     "attendance/documents/certificate.html",
     "attendance/documents/sign_in_sheet.html",
     "liaison/public/poster.html",
+    "people/documents/activation_sheet.html",
     "500.html",
 }
 TRANSLATED = re.compile(

@@ -7,8 +7,6 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.errors import AuthenticationError
-from ninja.security import SessionAuth
 
 from dangxiao.attendance import codes, selectors, services
 from dangxiao.attendance.models import LeaveRequest
@@ -18,7 +16,7 @@ from dangxiao.people.models import Member
 from dangxiao.teaching.models import Session
 from dangxiao.teaching.services import TeachingError
 
-from .auth import BearerToken, UncheckedToken
+from .auth import BearerToken, PasswordSetSessionAuth, UncheckedToken, token_refused
 
 router = Router(tags=["attendance"])
 _JSON = "application/json; charset=utf-8"
@@ -51,7 +49,7 @@ class CheckInOut(Schema):
 @router.post(
     "/checkin",
     response={200: CheckInOut, 201: CheckInOut, 404: Detail, 422: Refusal},
-    auth=[BearerToken(deferred=True), SessionAuth()],
+    auth=[BearerToken(deferred=True), PasswordSetSessionAuth()],
     summary="The signed-in member checks in with the code on the screen",
 )
 def check_in(request, body: CheckInIn):
@@ -61,7 +59,7 @@ def check_in(request, body: CheckInIn):
         # The token, its member and everything the check-in decides on, in one read.
         user, facts = selectors.token_check_in_facts(request.auth.key, body.session_id, device)
         if user is None:
-            raise AuthenticationError
+            raise token_refused(request.auth.key)
         request.user, request.api_token, member_id = user, request.auth.key, user.api_member_id
         access.require(member_id is not None and facts is not None)
     else:  # a signed-in page

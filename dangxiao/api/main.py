@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from .account import router as account_router
 from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
     docs_url="/docs",
     auth=AUTH,
 )
+api.add_router("/", account_router)
 api.add_router("/", people_router)
 api.add_router("/", attendance_router)
 api.add_router("/", school_router)

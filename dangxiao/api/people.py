@@ -1,10 +1,8 @@
-"""Auth tokens, organisations and members."""
+"""The signed-in user, organisations and members (tokens and activation: api/account.py)."""
 
 from datetime import date
 
-from django.contrib.auth import authenticate
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -16,36 +14,6 @@ from dangxiao.people.roster import RosterFileError, template_workbook
 
 router = Router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Credentials(Schema):
-    username: str
-    password: str
-
-
-class TokenOut(Schema):
-    token: str
-
-
-class Message(Schema):
-    detail: str
-
-
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: Message}, tags=["auth"], summary="Sign in and get a bearer token")
-def token_create(request, credentials: Credentials):
-    user = authenticate(request, username=credentials.username, password=credentials.password)
-    if user is None:
-        return Status(401, {"detail": _("手机号或密码不正确")})
-    return Status(200, {"token": services.token_issue(user, name="api")})
-
-
-@router.delete("/auth/token", response={204: None, 400: Message}, tags=["auth"], summary="Revoke the bearer token used for this request")
-def token_delete(request):
-    key = getattr(request, "api_token", None)
-    if not key:
-        return Status(400, {"detail": _("请使用要吊销的令牌调用此接口")})
-    services.token_revoke(key)
-    return Status(204, None)
 
 
 class MeOut(Schema):

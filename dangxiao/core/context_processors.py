@@ -48,6 +48,7 @@ def navigation(request):
     liaison = _liaison(user, scope)
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
+    account = [("tokens", _("账号与令牌"), reverse("account_tokens"))]
     if scope.member_id:
         mine = [
             ("schedule", _("我的课表"), reverse("teaching:my_schedule")),
@@ -57,9 +58,11 @@ def navigation(request):
         ]
         if len(nav) > 2:
             # Staff who are members too: their own pages fold into one menu so the bar fits a laptop.
-            nav.append(("mine", _("我的"), None, mine))
+            nav.append(("mine", _("我的"), None, mine + account))
         else:
-            nav += [(key, label, url, None) for key, label, url in mine]
+            nav += [(key, label, url, None) for key, label, url in mine + account]
+    else:
+        nav.append(("mine", _("我的"), None, account))
     if scope.can_read_audit:
         nav.append(("audit", _("审计日志"), reverse("audit_log"), None))
     if user.is_superuser:

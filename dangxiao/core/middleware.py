@@ -3,7 +3,8 @@ from django.urls import reverse
 
 
 class PasswordChangeRequiredMiddleware:
-    """An imported member's first sign-in must set a new password before using any page."""
+    """An account given a temporary password (by an administrator, or with a grid role) must set its own
+    before using any page. The API refuses such an account too (api.auth)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import ApiToken, Member, Organization, Role, User
+from .models import ActivationCode, ApiToken, Member, Organization, Role, User
 
 
 @admin.register(User)
@@ -39,3 +39,10 @@ class RoleAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "name", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("key_hash",)
+
+
+@admin.register(ActivationCode)
+class ActivationCodeAdmin(admin.ModelAdmin):
+    list_display = ("member", "created_at", "expires_at", "used_at", "revoked_at")
+    readonly_fields = ("code_hash",)
+    raw_id_fields = ("member", "issued_by")

@@ -1,43 +1,40 @@
-"""Sign-in with a phone number.
+"""Signing in with a phone number (or, for staff, a username) and a password.
 
-Imported members have no account yet: their first sign-in uses the initial password (the last six
-characters of their ID number, or of their phone number when no ID number is on file). That
-creates the account and forces a new password before anything else; no password hash is computed
-for members who never sign in, which keeps a 10,000-row import fast.
+A member who has never signed in has no password: their first sign-in uses an activation code
+(people/activation.py), which leads to choosing a password and nothing else. The backend accepts a code
+only when its caller asks (`activation=True`) and then returns the member's pending account, unsaved when
+there is none yet, marked with `activation_code`: the caller must not sign it in, only offer the password
+step (the sign-in page, the API's token endpoint and the activation step do; the admin's sign-in does not
+ask, so a code never opens it).
+
+Every attempt runs the password hasher exactly once, whether the username has an account, an account
+without a usable password, or nothing at all, so the time an answer takes does not tell which phones have
+accounts (as Django's ModelBackend does for unknown usernames).
 """
 
-import hmac
-
 from django.contrib.auth.backends import ModelBackend
-from django.db import IntegrityError, transaction
 
-from .models import Member, User
-from .normalize import clean_text
-
-
-def initial_password(member: Member) -> str:
-    return (member.id_number or member.phone)[-6:]
+from .activation import code_for_sign_in
+from .models import User
+from .normalize import sign_in_username
 
 
 class PhoneBackend(ModelBackend):
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(self, request, username=None, password=None, activation=False, **kwargs):
         if username is None or password is None:
             return None
-        username = clean_text(username).replace(" ", "")
+        username = sign_in_username(username)
         user = User.objects.filter(username=username).first()
-        if user is not None:
-            if user.check_password(password) and self.user_can_authenticate(user):
-                return user
+        if user is None:
+            User().set_password(password)  # the hasher's work, as for an account (see the module's docstring)
+        elif user.check_password(password):  # runs the hasher for an unusable password too
+            return user if self.user_can_authenticate(user) else None
+        if not activation:
             return None
-        member = Member.objects.filter(phone=username, user__isnull=True).first()
-        if member is None or not hmac.compare_digest(initial_password(member), password):
+        code = code_for_sign_in(username, password)
+        if code is None:
             return None
-        try:
-            with transaction.atomic():
-                user = User(username=member.phone, first_name=member.name, must_change_password=True)
-                user.set_password(password)
-                user.save()
-                Member.objects.filter(pk=member.pk, user__isnull=True).update(user=user)
-        except IntegrityError:
-            return None
-        return user
+        member = code.member
+        pending = member.user or User(username=member.phone, first_name=member.name[:150])
+        pending.activation_code = code
+        return pending

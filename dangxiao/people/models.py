@@ -166,3 +166,34 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.name or 'token'}"
+
+
+class ActivationCode(models.Model):
+    """A member's one-time code for the first sign-in (people/activation.py).
+
+    Only a keyed hash is stored (HMAC-SHA256 under SECRET_KEY, salted with the member), so the code can
+    be printed once and never shown again. A code is live until it is used, replaced or past `expires_at`.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="activation_codes")
+    code_hash = models.CharField(max_length=64)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("激活码")
+        verbose_name_plural = _("激活码")
+        constraints = [
+            # At most one code in hand per member: issuing another retires the previous one first.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="activation_code_one_open_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.expires_at:%Y-%m-%d}"

@@ -36,6 +36,14 @@ def clean_text(value) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def sign_in_username(value) -> str:
+    """The username as sign-in looks it up: full-width digits folded, every space dropped.
+
+    The sign-in throttle counts failures under this same key (people.throttle), so no spelling that signs
+    in as an account escapes that account's counter."""
+    return clean_text(value).replace(" ", "")
+
+
 def parse_phone(value) -> str:
     text = clean_text(value).replace(" ", "").replace("-", "")
     if text.startswith("+86"):

@@ -227,22 +227,29 @@ def _display(member: Member, key: str):
     return value or ""
 
 
-def export_workbook(members: Iterable[Member]) -> bytes:
+ACTIVATION_HEADERS = ("激活码", "激活码有效期至")  # after the template's columns; the import ignores them
+
+
+def export_workbook(members: Iterable[Member], activation: dict | None = None) -> bytes:
     """The roster in the template's columns (streamed, constant memory), so export → edit → import round-trips.
 
-    Choice labels are written in the file's language (Chinese) whatever the reader's language is.
+    Choice labels are written in the file's language (Chinese) whatever the reader's language is. With
+    `activation` (member id → the two cells), the activation code columns follow.
     """
     with translation.override(FILE_LANGUAGE):
-        return _export_workbook(members)
+        return _export_workbook(members, activation)
 
 
-def _export_workbook(members: Iterable[Member]) -> bytes:
+def _export_workbook(members: Iterable[Member], activation: dict | None = None) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员名单")
     for i, column in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column.width + 4
+    extra = ACTIVATION_HEADERS if activation is not None else ()
+    for i in range(len(extra)):
+        ws.column_dimensions[get_column_letter(len(COLUMNS) + 1 + i)].width = 16
     ws.freeze_panes = "A2"
-    ws.append([c.header for c in COLUMNS])
+    ws.append([c.header for c in COLUMNS] + list(extra))
     from openpyxl.cell import WriteOnlyCell
 
     for member in members:
@@ -260,6 +267,8 @@ def _export_workbook(members: Iterable[Member]) -> bytes:
             elif column.key in ("phone", "id_number"):
                 cell.number_format = "@"
             row.append(cell)
+        if activation is not None:
+            row += [WriteOnlyCell(ws, value=v) for v in activation.get(member.pk, ("", ""))]
         ws.append(row)
     buffer = BytesIO()
     wb.save(buffer)

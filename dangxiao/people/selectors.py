@@ -1,17 +1,18 @@
 """Read paths of the people domain. Every function takes the user and stays inside their scope."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dangxiao.core import access
 
-from .models import Member, Organization, User
+from .models import ApiToken, Member, Organization, User
 
 
 @dataclass(frozen=True)
@@ -196,3 +197,26 @@ def scope_root(user: User) -> Organization | None:
     if not paths:
         return None
     return Organization.objects.filter(path=paths[0]).first()
+
+
+def token_list(user: User) -> list[ApiToken]:
+    """The user's own live API tokens, newest first, each with the `expires_at` its last use gives it."""
+    cutoff = token_expiry_cutoff()
+    tokens = (
+        ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True)
+        .filter(Q(last_used_at__gte=cutoff) | Q(last_used_at__isnull=True, created_at__gte=cutoff))
+        .order_by("-created_at", "-pk")
+    )
+    days = timedelta(days=settings.API_TOKEN_DAYS)
+    result = list(tokens)
+    for token in result:
+        token.expires_at = (token.last_used_at or token.created_at) + days
+    return result
+
+
+def token_expiry_cutoff(now: datetime | None = None) -> datetime:
+    """A token last used (or, never used, made) before this has expired: API_TOKEN_DAYS after its last use.
+
+    The last use is written at most hourly and up to a few seconds late (services._TokenUses), which a
+    window of days does not notice."""
+    return (now or timezone.now()) - timedelta(days=settings.API_TOKEN_DAYS)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
+from django.conf import settings
+from django.contrib.auth.models import update_last_login
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,6 +27,8 @@ from dangxiao.core.masking import mask_phone
 from . import normalize as n
 from .models import ApiToken, Member, Organization, User
 from .roster import HEADERS, MEMBER_FIELDS, ParsedRow, RosterFileError, RowError, export_workbook, read_rows
+from .selectors import token_expiry_cutoff
+from .throttle import throttle_forget
 
 UPDATABLE = tuple(f for f in MEMBER_FIELDS if f != "phone") + ("phone",)
 DEFAULTS = {
@@ -227,10 +231,11 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     return result
 
 
-def roster_export(user: User, members, *, request=None, description: str = "") -> bytes:
-    """The scoped roster as .xlsx with full personal data; the export itself is audited."""
+def roster_export(user: User, members, *, request=None, description: str = "", activation: dict | None = None) -> bytes:
+    """The scoped roster as .xlsx with full personal data; the export itself is audited. `activation`, by
+    member id, fills the activation code columns (people.activation.activation_column)."""
     members = list(members)
-    data = export_workbook(members)
+    data = export_workbook(members, activation=activation)
     audit_record(
         request,
         "export",
@@ -254,12 +259,46 @@ def token_issue(user: User, name: str = "") -> str:
     return key
 
 
+def token_sign_in(user: User, name: str = "api") -> str:
+    """A new token for a user who has just proved who they are, recorded as a sign-in: `last_login` (an
+    account used through the API alone is then not given an activation code) and the account's failed
+    attempts forgotten, as the sign-in page does."""
+    update_last_login(None, user)
+    throttle_forget(user.get_username())
+    return token_issue(user, name=name)
+
+
 def token_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def token_revoke(key: str) -> bool:
     return ApiToken.objects.filter(key_hash=token_hash(key), revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
+
+
+def token_revoke_own(user: User, token_id: int) -> bool:
+    """Revoke one of the user's own tokens; False when the user holds no such live token."""
+    return ApiToken.objects.filter(pk=token_id, user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()) > 0
+
+
+def tokens_revoke_all(user: User) -> int:
+    """Revoke every live token of the user: their password changed or they were deactivated (people.signals)."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def token_refusal(key: str) -> tuple[int, str] | None:
+    """Why the token statement refused this token, as (status, message) for the answer; None for a token
+    that never existed or whose user is inactive. Read only after a refusal, never on an accepted request."""
+    token = ApiToken.objects.filter(key_hash=token_hash(key)).select_related("user").first()
+    if token is None or not token.user.is_active:
+        return None
+    if token.revoked_at is not None:
+        return 401, _("令牌已吊销，请重新登录获取。")
+    if token.user.must_change_password:
+        return 403, _("须先修改密码：请在网页上登录并设置新密码，或调用 POST /api/v1/auth/activate。")
+    if (token.last_used_at or token.created_at) < token_expiry_cutoff():
+        return 401, _("令牌已过期（超过%(days)d天未使用），请重新登录获取。") % {"days": settings.API_TOKEN_DAYS}
+    return None
 
 
 _TOKEN_EXTRAS = ("api_token_id", "api_member_id", "api_token_stale")  # the columns after the user's in _token_sql
@@ -277,7 +316,8 @@ def _token_sql(columns: str = "", joins: str = "") -> str:
         FROM {user.db_table} u
           JOIN {token.db_table} t ON t.user_id = u.id
           LEFT JOIN {member.db_table} m ON m.user_id = u.id{joins}
-        WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"""
+        WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active AND NOT u.must_change_password
+          AND COALESCE(t.last_used_at, t.created_at) >= %s"""
 
 
 @cache
@@ -346,7 +386,9 @@ token_uses = _TokenUses()
 
 
 def token_user(key: str) -> User | None:
-    """The active user holding this unrevoked token, or None; every API request starts here.
+    """The active user holding this unrevoked, unexpired token, or None; every API request starts here. A
+    user who must change their password first is refused too (they sign in on a page, or use
+    POST auth/activate).
 
     One query, for the user row with the user's member id (`api_member_id`, None for staff without a
     member record) so that the check-in needs no lookup of its own. A token whose last use is over
@@ -364,8 +406,10 @@ def token_user_with(key: str, columns: str = "", joins: str = "", params=()) -> 
     `joins` as for `_token_sql`, their parameters in `params` in the order they appear; the row's extra
     values come back after the user, () when the token is refused."""
     digest = token_hash(key)
-    stale = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(seconds=TOKEN_TOUCH_SECONDS))
-    row = prepared_read(_token_sql(columns, joins), [stale, *params, digest])  # doubles as the connection's health check
+    now = timezone.now()
+    stale = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=TOKEN_TOUCH_SECONDS))
+    unused_since = connection.ops.adapt_datetimefield_value(token_expiry_cutoff(now))
+    row = prepared_read(_token_sql(columns, joins), [stale, *params, digest, unused_since])  # doubles as the connection's health check
     if row is None:
         return None, ()
     user = _user_from_row(row)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
 
-from . import selectors, services
+from . import activation, selectors, services
 from .forms import MemberFilterForm, RosterUploadForm
 from .models import Member, Organization
 from .roster import RosterFileError, template_workbook
@@ -76,6 +76,7 @@ def member_export(request):
 def member_detail(request, pk: int):
     member = access.get_member_or_404(request.user, pk, Member.objects.select_related("organization"))
     scope = access.scope_for(request.user)
+    manages = scope.can_import_roster and member.pk != scope.member_id
     return render(
         request,
         "people/member_detail.html",
@@ -84,6 +85,7 @@ def member_detail(request, pk: int):
             "member": member,
             "can_reveal": scope.can_reveal_personal_data and member.pk != scope.member_id,
             "ancestors": Organization.objects.get_ancestors(member.organization),
+            "account": activation.activation_state(member) if manages else None,
         },
     )
 
