@@ -285,3 +285,13 @@ def test_accounts_still_on_the_old_first_password_lose_it_when_migrating(newcome
     assert User.objects.get(pk=changed.pk).check_password(PASSWORD)
     assert User.objects.get(pk=random_temp.pk).check_password(PASSWORD)
     assert activation.activation_codes_issue(newcomer["secretary"], Member.objects.filter(pk=member.pk))  # activates again
+
+
+def test_a_sheet_too_big_to_print_in_one_go_issues_nothing(newcomer, monkeypatch):
+    monkeypatch.setattr("dangxiao.people.views_activation.SHEET_MAX", 2)
+    client = login(newcomer["secretary"])
+    response = client.post(reverse("people:activation_codes"), {"format": "pdf"})
+    assert response.status_code == 302 and not ActivationCode.objects.exists()
+    assert "分批打印" in client.get(response["Location"]).content.decode()
+    narrowed = client.post(reverse("people:activation_codes") + "?q=赵新来", {"format": "pdf"})
+    assert narrowed["Content-Type"] == "application/pdf" and ActivationCode.objects.count() == 1

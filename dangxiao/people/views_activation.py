@@ -18,6 +18,8 @@ from . import activation, selectors, services
 from .forms import ActivationIssueForm
 from .views import _filters, _xlsx
 
+SHEET_MAX = 300  # slips in one PDF
+
 
 def _activation_url(request) -> str:
     return request.build_absolute_uri(reverse("activate"))
@@ -31,9 +33,15 @@ def activation_codes(request):
     filter_form, filters = _filters(request)
     members = selectors.member_list(request.user, filters)
     form = ActivationIssueForm(request.POST or None)
+    counts = activation.activation_counts(request.user, members)
     if request.method == "POST" and form.is_valid():
         replace, as_pdf = form.cleaned_data["replace"], form.cleaned_data["format"] == "pdf"
         description = filters.describe()
+        if as_pdf and counts["eligible"] - (0 if replace else counts["holding"]) > SHEET_MAX:
+            # WeasyPrint lays out some 25 slips a second: a bigger sheet would outlast the worker's timeout
+            # after the codes were issued, and the codes would be lost with it.
+            messages.error(request, _("一次最多打印 %(max)d 人的激活码，请先按组织筛选，分批打印。") % {"max": SHEET_MAX})
+            return redirect(request.get_full_path())
         issued = activation.activation_codes_issue(request.user, members, replace=replace, request=request, description=description)
         today = timezone.localdate()
         if as_pdf:
@@ -51,7 +59,7 @@ def activation_codes(request):
         "active": "members",
         "form": form,
         "filters": filters,
-        "counts": activation.activation_counts(request.user, members),
+        "counts": counts,
         "query": request.GET.urlencode(),
         "days": activation.code_days(),
     }
