@@ -61,8 +61,6 @@ def navigation(request):
             nav.append(("mine", _("我的"), None, mine + account))
         else:
             nav += [(key, label, url, None) for key, label, url in mine + account]
-    else:
-        nav.append(("mine", _("我的"), None, account))
     if scope.can_read_audit:
         nav.append(("audit", _("审计日志"), reverse("audit_log"), None))
     if user.is_superuser:
