@@ -13,11 +13,11 @@ from io import BytesIO
 
 from django.db.models import Q
 from django.utils import timezone, translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from dangxiao.core import access
+from dangxiao.core import access, xlsx
 from dangxiao.people import normalize as n
 from dangxiao.people.models import Member, User
 from dangxiao.people.roster import RowError
@@ -126,8 +126,10 @@ def template_workbook(session: Session, members: list[Member]) -> bytes:
 def _session_in_file(wb) -> int | None:
     if INFO_SHEET not in wb.sheetnames:
         return None
-    for cells in wb[INFO_SHEET].iter_rows(min_row=1, max_row=5, values_only=True):
-        if cells and _compact(cells[0]) == SESSION_LABEL and len(cells) > 1:
+    for number, cells in xlsx.sheet_rows(wb[INFO_SHEET]):
+        if number > 5:
+            break
+        if _compact(cells[0]) == SESSION_LABEL and len(cells) > 1:
             try:
                 return int(_compact(cells[1]))
             except ValueError:
@@ -136,9 +138,11 @@ def _session_in_file(wb) -> int | None:
 
 
 def _header(rows) -> tuple[int, dict[str, int]]:
-    for number, cells in enumerate(rows, start=1):
+    for number, cells in rows:
+        if number > HEADER_SEARCH_ROWS:
+            break
         positions = {}
-        for index, cell in enumerate(cells or ()):
+        for index, cell in enumerate(cells):
             title = HEADER_ALIASES.get(_compact(cell).rstrip("*＊"))
             if title and title not in positions:
                 positions[title] = index
@@ -147,8 +151,6 @@ def _header(rows) -> tuple[int, dict[str, int]]:
             if missing:
                 raise RollFileError(f"表头缺少必需的列：{'、'.join(missing)}。请使用本课次的考勤模板")
             return number, positions
-        if number >= HEADER_SEARCH_ROWS:
-            break
     raise RollFileError(f"找不到表头：第1行应为 {'、'.join(HEADERS)}。请使用本课次的考勤模板")
 
 
@@ -170,39 +172,44 @@ def _parse_status(raw) -> str:
 
 
 def read_rows(data: bytes) -> tuple[list[RollRow], list[RowError], int | None]:
-    """Every data row, every cell-level problem, and the session id the template was made for."""
+    """Every data row, every cell-level problem, and the session id the template was made for.
+
+    The sheets are read by their actual cells within the caps of `core.xlsx` (RollFileError past them).
+    """
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise RollFileError("文件无法读取：请上传用考勤模板填写的 Excel 文件（.xlsx）") from None
-    try:
-        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-        header_row, positions = _header(ws.iter_rows(min_row=1, max_row=HEADER_SEARCH_ROWS, values_only=True))
-        rows: list[RollRow] = []
-        errors: list[RowError] = []
-        for number, cells in enumerate(ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-            values = {h: (cells[i] if i < len(cells) else None) for h, i in positions.items()}
-            if all(not _compact(v) for v in values.values()):
-                continue
-            row = RollRow(number, name=_compact(values.get(NAME)))
-            if not _compact(values.get(ID)):
-                errors.append(RowError(number, ID, "编号不能为空"))
-            else:
-                try:
-                    row.member_id = _parse_id(values[ID])
-                except ValueError as exc:
-                    errors.append(RowError(number, ID, str(exc)))
-            if not row.name:
-                errors.append(RowError(number, NAME, "姓名不能为空"))
-            if _compact(values.get(STATUS)):
-                try:
-                    row.status = _parse_status(values[STATUS])
-                except ValueError as exc:
-                    errors.append(RowError(number, STATUS, str(exc)))
-            rows.append(row)
-        return rows, errors, _session_in_file(wb)
-    finally:
-        wb.close()
+        with xlsx.open_workbook(data, "文件无法读取：请上传用考勤模板填写的 Excel 文件（.xlsx）") as wb:
+            ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+            rows, errors = _read_sheet(xlsx.sheet_rows(ws))
+            return rows, errors, _session_in_file(wb)
+    except xlsx.SheetError as exc:
+        raise RollFileError(str(exc)) from None
+
+
+def _read_sheet(sheet) -> tuple[list[RollRow], list[RowError]]:
+    _header_row, positions = _header(sheet)  # the same pass goes on with the data rows below the header
+    rows: list[RollRow] = []
+    errors: list[RowError] = []
+    for number, cells in sheet:
+        values = {h: (cells[i] if i < len(cells) else None) for h, i in positions.items()}
+        if all(not _compact(v) for v in values.values()):
+            continue
+        row = RollRow(number, name=_compact(values.get(NAME)))
+        if not _compact(values.get(ID)):
+            errors.append(RowError(number, ID, "编号不能为空"))
+        else:
+            try:
+                row.member_id = _parse_id(values[ID])
+            except ValueError as exc:
+                errors.append(RowError(number, ID, str(exc)))
+        if not row.name:
+            errors.append(RowError(number, NAME, "姓名不能为空"))
+        if _compact(values.get(STATUS)):
+            try:
+                row.status = _parse_status(values[STATUS])
+            except ValueError as exc:
+                errors.append(RowError(number, STATUS, str(exc)))
+        rows.append(row)
+    return rows, errors
 
 
 # --- Importing -------------------------------------------------------------------------------------

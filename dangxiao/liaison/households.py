@@ -15,12 +15,12 @@ from io import BytesIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from dangxiao.core import access
+from dangxiao.core import access, xlsx
 from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 from dangxiao.people import normalize as n
@@ -84,31 +84,27 @@ def _size(value) -> int:
 
 
 def _read(data: bytes) -> list[tuple[int, dict]]:
+    """The data rows by the sheet's actual cells, within the caps of `core.xlsx` (HouseholdFileError past them)."""
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise HouseholdFileError(_("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）")) from None
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            raise HouseholdFileError(_("第1行应为表头，但文件是空的"))
-        positions = {}
-        for index, cell in enumerate(header):
-            title = n.clean_text(cell).rstrip("*＊").strip()
-            if title in KEYS:
-                positions.setdefault(KEYS[title], index)
-        missing = [h for key, h, required, *_r in COLUMNS if required and key not in positions]
-        if missing:
-            raise HouseholdFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
-        out = []
-        for number, cells in enumerate(rows, start=2):
-            if cells is None or all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue
-            out.append((number, {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}))
-        return out
-    finally:
-        wb.close()
+        with xlsx.open_workbook(data, _("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）")) as wb:
+            return _read_sheet(xlsx.sheet_rows(wb.worksheets[0]))
+    except xlsx.SheetError as exc:
+        raise HouseholdFileError(str(exc)) from None
+
+
+def _read_sheet(rows) -> list[tuple[int, dict]]:
+    _number, header = next(rows, (None, None))
+    if not header:
+        raise HouseholdFileError(_("第1行应为表头，但文件是空的"))
+    positions = {}
+    for index, cell in enumerate(header):
+        title = n.clean_text(cell).rstrip("*＊").strip()
+        if title in KEYS:
+            positions.setdefault(KEYS[title], index)
+    missing = [h for key, h, required, *_r in COLUMNS if required and key not in positions]
+    if missing:
+        raise HouseholdFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
+    return [(number, {key: (cells[i] if i < len(cells) else None) for key, i in positions.items()}) for number, cells in rows]
 
 
 def household_import(user, data: bytes, *, dry_run: bool = False, request=None) -> HouseholdImport:

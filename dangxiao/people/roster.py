@@ -17,9 +17,11 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from dangxiao.core import xlsx
 
 from . import normalize as n
 from .models import Member
@@ -121,51 +123,51 @@ class RosterFileError(Exception):
 
 
 def read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
-    """Parse every data row; return the rows and every cell-level problem found."""
+    """Parse every data row; return the rows and every cell-level problem found.
+
+    The sheet is read by its actual cells within the caps of `core.xlsx` (RosterFileError past them).
+    """
     try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise RosterFileError(_("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）")) from None
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if not header:
-            raise RosterFileError(_("第1行应为表头，但文件是空的"))
-        positions: list[tuple[int, Column]] = []
-        for index, cell in enumerate(header):
-            title = n.clean_text(cell).rstrip("*＊").replace("(必填)", "").strip()
-            if title in HEADERS:
-                positions.append((index, HEADERS[title]))
-        present = {c.key for _, c in positions}
-        missing = [c.header for c in COLUMNS if c.required and c.key not in present]
-        if "organization_name" not in present and "organization_code" not in present:
-            missing.append("所在组织")
-        if missing:
-            raise RosterFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
-        parsed: list[ParsedRow] = []
-        errors: list[RowError] = []
-        for number, cells in enumerate(rows, start=2):
-            if cells is None or all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        with xlsx.open_workbook(data, _("文件无法读取：请上传用导入模板填写的 Excel 文件（.xlsx）")) as wb:
+            return _read_sheet(xlsx.sheet_rows(wb.worksheets[0]))
+    except xlsx.SheetError as exc:
+        raise RosterFileError(str(exc)) from None
+
+
+def _read_sheet(rows) -> tuple[list[ParsedRow], list[RowError]]:
+    _number, header = next(rows, (None, None))
+    if not header:
+        raise RosterFileError(_("第1行应为表头，但文件是空的"))
+    positions: list[tuple[int, Column]] = []
+    for index, cell in enumerate(header):
+        title = n.clean_text(cell).rstrip("*＊").replace("(必填)", "").strip()
+        if title in HEADERS:
+            positions.append((index, HEADERS[title]))
+    present = {c.key for _, c in positions}
+    missing = [c.header for c in COLUMNS if c.required and c.key not in present]
+    if "organization_name" not in present and "organization_code" not in present:
+        missing.append("所在组织")
+    if missing:
+        raise RosterFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
+    parsed: list[ParsedRow] = []
+    errors: list[RowError] = []
+    for number, cells in rows:
+        row = ParsedRow(number)
+        for index, column in positions:
+            raw = cells[index] if index < len(cells) else None
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                row.values[column.key] = None
+                if column.required:
+                    errors.append(RowError(number, column.header, _("%(column)s不能为空") % {"column": column.header}))
                 continue
-            row = ParsedRow(number)
-            for index, column in positions:
-                raw = cells[index] if index < len(cells) else None
-                if raw is None or (isinstance(raw, str) and not raw.strip()):
-                    row.values[column.key] = None
-                    if column.required:
-                        errors.append(RowError(number, column.header, _("%(column)s不能为空") % {"column": column.header}))
-                    continue
-                try:
-                    row.values[column.key] = column.parse(raw)
-                except ValueError as exc:
-                    errors.append(RowError(number, column.header, str(exc)))
-                    row.values[column.key] = None
-                    row.failed.add(column.key)
-            parsed.append(row)
-        return parsed, errors
-    finally:
-        wb.close()
+            try:
+                row.values[column.key] = column.parse(raw)
+            except ValueError as exc:
+                errors.append(RowError(number, column.header, str(exc)))
+                row.values[column.key] = None
+                row.failed.add(column.key)
+        parsed.append(row)
+    return parsed, errors
 
 
 def _header_style(ws, columns: Iterable[Column]) -> None:
