@@ -1,19 +1,21 @@
 """Roster import: preview with every problem listed, all or nothing, idempotent, updates, round-trip."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from dangxiao.core.models import AuditEvent
 from dangxiao.people import services
-from dangxiao.people.models import Member
+from dangxiao.people.models import Member, User
 from dangxiao.people.roster import COLUMNS, RosterFileError
 
 from .conftest import login
-from .factories import make_member, valid_id_number
+from .factories import make_member, make_user, valid_id_number
 
 pytestmark = pytest.mark.django_db
 HEADERS = [c.header for c in COLUMNS]
@@ -219,3 +221,35 @@ def test_an_in_scope_member_can_move_between_branches_by_import(people):
     assert result.updated == 1
     moving.refresh_from_db()
     assert moving.organization == people["tree"]["C1-1"]
+
+
+def test_a_reimport_stamps_updated_at_on_the_members_it_changes_and_only_on_them(people):
+    secretary = people["users"]["secretary"]
+    services.roster_import(secretary, xlsx([row(1), row(2)]))
+    long_ago = datetime(2024, 1, 1, tzinfo=UTC)
+    Member.objects.filter(phone__in=["15900000001", "15900000002"]).update(updated_at=long_ago)
+    result = services.roster_import(secretary, xlsx([row(1, **{"行业": "教育"}), row(2)]))
+    assert (result.updated, result.unchanged) == (1, 1)
+    assert Member.objects.get(phone="15900000001").updated_at > long_ago
+    assert Member.objects.get(phone="15900000002").updated_at == long_ago
+
+
+def test_a_reimport_issues_the_same_queries_for_ten_times_the_rows(people):
+    """No query per row: the members it updates, and the accounts of those whose phone changed, are
+    written in bulk."""
+    secretary = people["users"]["secretary"]
+
+    def reimport(first: int, n: int) -> int:
+        numbers = range(first, first + n)
+        ids = {i: valid_id_number(date(1990, 5, i % 9 + 1), i) for i in numbers}  # the phone changes; the ID number matches
+        services.roster_import(secretary, xlsx([row(i, **{"身份证号": ids[i]}) for i in numbers]))
+        for member in Member.objects.filter(phone__in=[f"1590000{i:04d}" for i in numbers]):
+            make_user(member=member)
+        edited = xlsx([row(i, **{"行业": "教育", "手机号码": f"1591111{i:04d}", "身份证号": ids[i]}) for i in numbers])
+        with CaptureQueriesContext(connection) as queries:
+            result = services.roster_import(secretary, edited)
+        assert (result.updated, result.committed) == (n, True)
+        assert User.objects.filter(username__in=[f"1591111{i:04d}" for i in numbers]).count() == n
+        return len(queries)
+
+    assert reimport(1, 15) == reimport(100, 150)  # 150 stays within one batch of SQLite's 999 parameters

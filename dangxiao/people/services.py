@@ -149,6 +149,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
 
     to_create: list[Member] = []
     to_update: list[Member] = []
+    renamed: list[User] = []  # the accounts of members whose phone (their username) changes
     changed_fields: set[str] = set()
     for row in rows:
         values = row.values
@@ -204,6 +205,8 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
                 setattr(target, k, clean[k])
             changed_fields.update(diff)
             to_update.append(target)
+            if "phone" in diff and target.user_id:
+                renamed.append(User(pk=target.user_id, username=target.phone))
         else:
             result.unchanged += 1
 
@@ -216,10 +219,13 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     with transaction.atomic():
         Member.objects.bulk_create(to_create, batch_size=500)
         if to_update:
+            # bulk_update skips auto_now, and the members were loaded without updated_at: stamp it here
+            # (reading it would have cost a query per member, and written the old value back).
+            now = timezone.now()
+            for member in to_update:
+                member.updated_at = now
             Member.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=500)
-            renamed = [(m.user_id, m.phone) for m in to_update if m.user_id and "phone" in changed_fields]
-            for user_id, phone in renamed:
-                User.objects.filter(pk=user_id).update(username=phone)
+            User.objects.bulk_update(renamed, ["username"], batch_size=500)
         audit_record(
             request,
             "import",
