@@ -78,7 +78,7 @@ def _compact(value) -> str:
 
 
 def template_workbook(session: Session, members: list[Member]) -> bytes:
-    """The roll to fill in: one row per member, any status already recorded filled in."""
+    """The roll to fill in: one row per member, any status already recorded filled in; names stay text."""
     current = dict(Attendance.objects.filter(session=session).values_list("member_id", "status"))
     wb = Workbook()
     ws = wb.active
@@ -93,7 +93,7 @@ def template_workbook(session: Session, members: list[Member]) -> bytes:
         ws.column_dimensions[cell.column_letter].width = width + 4
     ws.freeze_panes = "A2"
     for member in members:
-        ws.append([member.pk, member.name, member.organization.name, LABELS.get(current.get(member.pk), "")])
+        ws.append(xlsx.safe_row(ws, [member.pk, member.name, member.organization.name, LABELS.get(current.get(member.pk), "")]))
     last = max(len(members) + 1, 200)
     choice = DataValidation(type="list", formula1=f'"{",".join(LABELS.values())}"', allow_blank=True)
     choice.error, choice.errorTitle = f"请填写 {ALLOWED} 之一", "考勤状态"
@@ -112,7 +112,7 @@ def template_workbook(session: Session, members: list[Member]) -> bytes:
         ["", "未填写考勤状态的行保持不变；任何一行有问题时不会导入任何数据。"],
         ["", "临时参加的党员须先在点名页面登记，不能通过导入添加。"],
     ):
-        info.append(row)
+        info.append(xlsx.safe_row(info, row))
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 70
     buffer = BytesIO()

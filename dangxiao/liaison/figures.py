@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from dangxiao.core import access
+from dangxiao.core import access, xlsx
 from dangxiao.people.models import Member
 
 from .models import STATE_TYPES, STATES, GridRole, MatterCategory, MatterUpdate, StateType
@@ -333,7 +333,7 @@ COMPOUND_COLUMNS = [
 
 def compound_workbook(figures: Figures) -> bytes:
     """The per-compound table as an Excel file (counts only, nothing personal), headers in Chinese
-    whatever the reader's language, like the other exported files."""
+    whatever the reader's language, like the other exported files; names stay text."""
     from io import BytesIO
 
     from openpyxl import Workbook
@@ -348,7 +348,7 @@ def compound_workbook(figures: Figures) -> bytes:
         ws.column_dimensions[get_column_letter(i)].width = width
         ws.cell(row=1, column=i).font = Font(bold=True)
     for r in figures.by_compound:
-        ws.append([r.name, r.community, r.total, r.open, r.resolved, r.closed, r.overdue, r.households])
+        ws.append(xlsx.safe_row(ws, [r.name, r.community, r.total, r.open, r.resolved, r.closed, r.overdue, r.households]))
     rows = figures.by_compound
     ws.append(
         [

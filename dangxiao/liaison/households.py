@@ -16,7 +16,6 @@ from io import BytesIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -272,7 +271,7 @@ def template_workbook(compounds: Iterable[Compound]) -> bytes:
     c_ws = wb.create_sheet("小区列表")
     c_ws.append(["小区", "所属社区"])
     for c in compounds:
-        c_ws.append([c.name, c.community.name])
+        c_ws.append(xlsx.safe_row(c_ws, [c.name, c.community.name]))
     c_ws.column_dimensions["A"].width = 20
     c_ws.column_dimensions["B"].width = 30
     buffer = BytesIO()
@@ -281,7 +280,7 @@ def template_workbook(compounds: Iterable[Compound]) -> bytes:
 
 
 def export_workbook(households: Iterable[Household], *, full: bool) -> bytes:
-    """Households in the template's columns; contacts masked unless `full`."""
+    """Households in the template's columns; contacts masked unless `full`; no cell can run as a formula."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("住户名单")
     for i, (*_r, width) in enumerate(COLUMNS, start=1):
@@ -292,7 +291,7 @@ def export_workbook(households: Iterable[Household], *, full: bool) -> bytes:
         name = h.contact_name if full else mask_name(h.contact_name)
         phone = h.contact_phone if full else mask_phone(h.contact_phone)
         values = [h.building.compound.name, h.building.name, h.room, h.size, name, phone, h.note]
-        row = [WriteOnlyCell(ws, value=v) for v in values]
+        row = xlsx.safe_row(ws, values)
         row[5].number_format = "@"
         ws.append(row)
     buffer = BytesIO()

@@ -210,7 +210,7 @@ def _template_workbook(organizations: Iterable) -> bytes:
     org_ws = wb.create_sheet("组织列表")
     org_ws.append(["组织编码", "组织名称", "类别"])
     for org in organizations:
-        org_ws.append([org.code, org.name, org.get_kind_display()])
+        org_ws.append(xlsx.safe_row(org_ws, [org.code, org.name, org.get_kind_display()]))
     org_ws.column_dimensions["A"].width = 16
     org_ws.column_dimensions["B"].width = 40
     buffer = BytesIO()
@@ -235,6 +235,8 @@ ACTIVATION_HEADERS = ("激活码", "激活码有效期至")  # after the templat
 def export_workbook(members: Iterable[Member], activation: dict | None = None) -> bytes:
     """The roster in the template's columns (streamed, constant memory), so export → edit → import round-trips.
 
+    Text that a spreadsheet could run as a formula is written as text (`core.xlsx.safe_cell`).
+
     Choice labels are written in the file's language (Chinese) whatever the reader's language is. With
     `activation` (member id → the two cells), the activation code columns follow.
     """
@@ -252,8 +254,6 @@ def _export_workbook(members: Iterable[Member], activation: dict | None = None) 
         ws.column_dimensions[get_column_letter(len(COLUMNS) + 1 + i)].width = 16
     ws.freeze_panes = "A2"
     ws.append([c.header for c in COLUMNS] + list(extra))
-    from openpyxl.cell import WriteOnlyCell
-
     for member in members:
         row = []
         for column in COLUMNS:
@@ -263,14 +263,14 @@ def _export_workbook(members: Iterable[Member], activation: dict | None = None) 
                 value = member.organization.code
             else:
                 value = _display(member, column.key)
-            cell = WriteOnlyCell(ws, value=value)
+            cell = xlsx.safe_cell(ws, value)
             if isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
             elif column.key in ("phone", "id_number"):
                 cell.number_format = "@"
             row.append(cell)
         if activation is not None:
-            row += [WriteOnlyCell(ws, value=v) for v in activation.get(member.pk, ("", ""))]
+            row += [xlsx.safe_cell(ws, v) for v in activation.get(member.pk, ("", ""))]
         ws.append(row)
     buffer = BytesIO()
     wb.save(buffer)
