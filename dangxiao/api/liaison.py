@@ -22,6 +22,7 @@ from dangxiao.liaison.models import OPEN_STATES, STATE_TYPES, Building, GridRole
 from dangxiao.liaison.selectors import overdue_q
 from dangxiao.people.models import Member
 
+from .params import Id
 from .school import PageQuery, Ref, paginate, ref
 
 router = Router(tags=["liaison"])
@@ -176,7 +177,7 @@ class MatterQuery(PageQuery):
     state: str | None = None
     state_type: Literal["open", "closed", "fixed"] | None = None
     category: str | None = Field(None, description="类别代码")
-    compound: int | None = None
+    compound: Id | None = None
     overdue: bool | None = None
 
 

@@ -12,6 +12,8 @@ from dangxiao.people import selectors, services
 from dangxiao.people.models import Member, Organization
 from dangxiao.people.roster import RosterFileError, template_workbook
 
+from .params import Id, PageNumber, PageSize
+
 router = Router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -137,7 +139,7 @@ class MemberPage(Schema):
 
 class MemberQuery(Schema):
     q: str = ""
-    organization: int | None = None
+    organization: Id | None = None
     status: str = ""
     age_band: str = ""
     industry: str = ""
@@ -146,8 +148,8 @@ class MemberQuery(Schema):
     is_elderly_infirm: bool | None = None
     is_organ_worker: bool | None = None
     is_new_employment: bool | None = None
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 def _filters(request, query: MemberQuery) -> selectors.MemberFilters:

@@ -17,6 +17,8 @@ from dangxiao.core import access
 from dangxiao.school.models import Partner, PartnerAgreement, Teacher, Venue
 from dangxiao.teaching.models import Session
 
+from .params import Id, PageNumber, PageSize
+
 router = Router(tags=["school"])
 
 
@@ -29,8 +31,8 @@ class Ref(Schema):
 
 
 class PageQuery(Schema):
-    page: int = 1
-    page_size: int = 50
+    page: PageNumber = 1
+    page_size: PageSize = 50
 
 
 def ref(obj, attr: str = "name") -> dict | None:
@@ -262,7 +264,7 @@ class TeacherPage(Schema):
 
 class TeacherQuery(PageQuery):
     source: Teacher.Source | None = None
-    topic: int | None = None
+    topic: Id | None = None
 
 
 def _teacher(t: Teacher) -> dict:

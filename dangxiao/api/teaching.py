@@ -21,6 +21,7 @@ from dangxiao.people.models import Member
 from dangxiao.teaching import selectors, services
 from dangxiao.teaching.models import Cohort, Course, Enrollment, Session
 
+from .params import Id, PageSize, SaneDate, SaneDateTime
 from .school import PageQuery, Ref, paginate, ref
 
 router = Router(tags=["teaching"])
@@ -85,7 +86,7 @@ class CoursePage(Schema):
 
 class CourseQuery(PageQuery):
     kind: Course.Kind | None = None
-    topic: int | None = None
+    topic: Id | None = None
 
 
 def _course(c: Course) -> dict:
@@ -355,18 +356,18 @@ class SessionPage(Schema):
 
 
 class SessionQuery(PageQuery):
-    cohort: int | None = None
-    venue: int | None = None
-    teacher: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    cohort: Id | None = None
+    venue: Id | None = None
+    teacher: Id | None = None
+    date_from: SaneDate | None = None
+    date_to: SaneDate | None = None
 
 
 class SessionIn(Schema):
     cohort_id: int
     title: str = Field("", max_length=120)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: SaneDateTime
+    ends_at: SaneDateTime
     venue_id: int | None = None
     teacher_id: int | None = None
     course_id: int | None = None
@@ -378,9 +379,9 @@ class ScheduleRuleIn(Schema):
     weekdays: list[int] = Field(description="每周上课的日子，0 = 星期一 … 6 = 星期日")
     start_time: time
     end_time: time
-    starts_on: date
-    ends_on: date
-    skip_dates: list[date] = []
+    starts_on: SaneDate
+    ends_on: SaneDate
+    skip_dates: list[SaneDate] = []
     venue_id: int | None = None
     teacher_id: int | None = None
     course_id: int | None = None
@@ -505,9 +506,9 @@ def schedule_rule_create(request, cohort_id: int, body: ScheduleRuleIn):
 
 
 class ScheduleQuery(PageQuery):
-    date_from: date | None = Field(None, description="缺省为今天")
-    date_to: date | None = Field(None, description="缺省为今天起60天")
-    page_size: int = 100
+    date_from: SaneDate | None = Field(None, description="缺省为今天")
+    date_to: SaneDate | None = Field(None, description="缺省为今天起60天")
+    page_size: PageSize = 100
 
 
 class FeedOut(Schema):

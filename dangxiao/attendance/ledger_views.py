@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangxiao.core import access
+from dangxiao.core.params import year_param
 from dangxiao.people.models import Member, Organization
 from dangxiao.people.selectors import scope_root
 from dangxiao.school.selectors import school_for_organization
@@ -26,11 +27,8 @@ YEARS_BACK = 3
 
 def _year(request) -> int:
     current = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year") or current)
-    except ValueError:
-        return current
-    return year if 2000 <= year <= current + 1 else current
+    year = year_param(request.GET.get("year"), current)
+    return year if year <= current + 1 else current
 
 
 def _years(selected: int) -> list[int]:

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .params import MAX_ID, check_sane_date
+
 
 class XlsxUploadForm(forms.Form):
     """One .xlsx file for an import preview, within the import size limit. Subclasses set the label."""
@@ -22,3 +24,20 @@ class XlsxUploadForm(forms.Form):
         if f.size > settings.ROSTER_IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("文件过大，不能超过 %(size)d MB") % {"size": settings.ROSTER_IMPORT_MAX_BYTES // 1024 // 1024})
         return f
+
+
+class IdField(forms.IntegerField):
+    """A database id typed into a form or a query string: a positive number that fits a bigint."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class SaneDateField(forms.DateField):
+    """A date between 2000 and 2100 (see `core.params`), refused with a clear message otherwise."""
+
+    def validate(self, value):
+        super().validate(value)
+        check_sane_date(value)

@@ -9,6 +9,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangxiao.core.forms import SaneDateField
+
 from .figures import FigureFilters, Period
 from .models import CannedReply, MatterCategory, MatterState
 
@@ -21,8 +23,8 @@ class FiguresFilterForm(forms.Form):
     user cannot see is 404, not an empty page."""
 
     year = forms.TypedChoiceField(label=gettext_lazy("年度"), required=False, coerce=int, empty_value=None)
-    start = forms.DateField(label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = SaneDateField(label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = SaneDateField(label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     community = forms.CharField(required=False)
     compound = forms.CharField(required=False)
 

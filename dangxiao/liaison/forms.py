@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from dangxiao.core.forms import IdField
+
 from .models import OPEN_STATES, STATE_TYPES, Level, StateType
 from .selectors import assigned_to_q, follow_up_q, overdue_q
 
@@ -21,8 +23,8 @@ class MatterFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索描述"), required=False, max_length=100)
     state = forms.CharField(required=False)
     type = forms.ChoiceField(label=_("状态类型"), required=False, choices=[("", _("全部")), ("all", _("全部")), *StateType.choices])
-    compound = forms.IntegerField(required=False)
-    category = forms.IntegerField(required=False)
+    compound = IdField(required=False)
+    category = IdField(required=False)
     level = forms.ChoiceField(
         label=_("责任层级"), required=False, choices=[("", _("全部层级")), *Level.choices], widget=forms.Select(attrs=SELECT)
     )

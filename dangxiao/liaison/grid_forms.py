@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangxiao.core.forms import XlsxUploadForm
+from dangxiao.core.forms import IdField, XlsxUploadForm
 
 from .models import GridRole, Party
 
@@ -27,7 +27,7 @@ class IdMultipleChoiceField(_OpenChoices, forms.TypedMultipleChoiceField):
 
 
 class CompoundFilterForm(forms.Form):
-    community = forms.IntegerField(label=_("社区"), required=False)
+    community = IdField(label=_("社区"), required=False)
 
 
 class GridRoleForm(forms.Form):

@@ -18,6 +18,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from dangxiao.core.params import is_sane_date, sane_date_message
 from dangxiao.people.models import Organization
 
 from . import services
@@ -131,13 +132,17 @@ def _when(value: str, *, end: bool) -> datetime:
     parsed = None
     try:
         if len(value) == 10 and (day := parse_date(value)) is not None:
-            parsed = datetime.combine(day + timedelta(days=1) if end else day, time.min)
+            parsed = datetime.combine(day, time.min)
         else:
             parsed = parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
         raise Open311Error(400, "日期格式不对，应为 W3C 格式，如 2026-11-02T09:00:00+08:00")
+    if not is_sane_date(parsed):  # before any arithmetic: 9999-12-31 plus a day overflows
+        raise Open311Error(400, sane_date_message())
+    if end and len(value) == 10:
+        parsed += timedelta(days=1)
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangxiao.core import access
 from dangxiao.core.audit import client_ip
+from dangxiao.core.params import id_param
 
 from . import poster, selectors, services
 from .models import Building, Compound, GridRole, Matter, MatterCategory, StateType
@@ -147,8 +148,7 @@ def _report_checked(request, compound: Compound) -> HttpResponse:
 def similar(request, token: str):
     """The list under the category choice (htmx): is it the same problem as one already reported?"""
     compound = _compound(token)
-    category_id = request.GET.get("category", "")
-    similar = _similar(compound, category_id if category_id.isdigit() else None, timezone.now())
+    similar = _similar(compound, id_param(request.GET.get("category")), timezone.now())
     # Having seen the list here, the resident is not asked again on submitting (and keeps their photos).
     context = {"compound": compound, "similar": _labelled(similar), "seen": True}
     return _public(render(request, "liaison/public/_similar.html", context))

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from dangxiao.core.forms import XlsxUploadForm
+from dangxiao.core.forms import IdField, XlsxUploadForm
 
 from .models import Member
 from .selectors import AGE_BANDS, FLAGS, MemberFilters
@@ -13,7 +13,7 @@ SELECT = {"class": "form-select form-select-sm"}
 
 class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("姓名/手机尾号"), required=False)
-    organization = forms.IntegerField(label=_("组织"), required=False)
+    organization = IdField(label=_("组织"), required=False)
     status = forms.ChoiceField(
         label=_("类别"),
         required=False,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
+from dangxiao.core.params import year_param
 from dangxiao.people.models import Role
 
 from . import selectors, services
@@ -78,7 +79,7 @@ def network(request):
     """1+5+N: the venues as a tree with this year's sessions, and months without activity."""
     school = _school(request)
     today = timezone.localdate()
-    year = int(request.GET.get("year") or today.year)
+    year = year_param(request.GET.get("year"), today.year)
     through = 12 if year < today.year else today.month
     rows = selectors.network(school, year, through)
     tree = {"name": school.brand or school.name, "children": []}
@@ -172,5 +173,5 @@ def lecturers(request):
     """党课我主讲: who lectured where this year."""
     _require_staff(request)
     school = _school(request)
-    year = int(request.GET.get("year") or timezone.localdate().year)
+    year = year_param(request.GET.get("year"), timezone.localdate().year)
     return render(request, "school/lecturers.html", {"active": "school", "rows": selectors.member_lecturers(school, year), "year": year})

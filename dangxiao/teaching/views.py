@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
+from dangxiao.core.params import date_param
 from dangxiao.liaison.selectors import distance_bands
 from dangxiao.people.models import Member
 from dangxiao.school.selectors import school_for_organization, user_school
@@ -294,10 +295,7 @@ def cohort_session_create(request, pk: int):
 
 
 def _parse_day(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return date_param(value) or timezone.localdate()
 
 
 @login_required
