@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .account import router as account_router
 from .attendance import router as attendance_router
@@ -48,7 +48,38 @@ def unauthenticated(request, exc):
     return api.create_response(request, {"detail": _("未登录或令牌无效")}, status=401)
 
 
+def _message(error: dict) -> str:
+    """A validation error's message in Chinese for the kinds a caller meets (pydantic's English otherwise)."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return _("应为整数")
+    if kind == "greater_than_equal":
+        return _("不能小于 %(limit)s") % {"limit": ctx.get("ge")}
+    if kind == "less_than_equal":
+        return _("不能大于 %(limit)s") % {"limit": ctx.get("le")}
+    if kind.startswith("date_") or kind == "date_type":
+        return _("应为日期，如 2026-03-01")
+    if kind.startswith("datetime_"):
+        return _("应为日期时间，如 2026-03-01T09:00:00+08:00")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("应为 true 或 false")
+    if kind == "missing":
+        return _("必填")
+    if kind == "value_error":
+        return str(ctx.get("error") or error.get("msg", ""))
+    return error.get("msg", "")
+
+
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
-    errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": e.get("msg", "")} for e in exc.errors]
+    errors = [{"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": _message(e)} for e in exc.errors]
     return api.create_response(request, {"detail": _("请求参数有误"), "errors": errors}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """django-ninja's own refusals; the one a caller meets is a body that does not parse (not JSON, or
+    JSON nested too deep to read: its parser's RecursionError), answered 400 in Chinese."""
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return api.create_response(request, {"detail": _("请求体不是有效的 JSON，或嵌套层次过深")}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

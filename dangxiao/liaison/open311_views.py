@@ -26,7 +26,7 @@ def _params(request) -> dict:
     if request.content_type == "application/json":
         try:
             body = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to read
             raise Open311Error(400, "请求体不是有效的 JSON") from None
         if not isinstance(body, dict):
             raise Open311Error(400, "请求体应为 JSON 对象")
