@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.core.params import is_sane_date, sane_date_message
 from dangxiao.people.models import Member, User
 from dangxiao.teaching.models import Enrollment, Session
 from dangxiao.teaching.services import TeachingError
@@ -188,6 +189,8 @@ def session_credits_due(now: datetime | None = None) -> int:
 def leave_request(session: Session, member: Member, reason: str, *, now: datetime | None = None) -> LeaveRequest:
     """A member asks for leave before the session starts, with a reason."""
     now = now or timezone.now()
+    if not is_sane_date(timezone.localtime(session.starts_at)):  # a session from before the dates were checked
+        raise TeachingError(sane_date_message())
     reason = (reason or "").strip()
     if not reason:
         raise TeachingError(_("请填写请假事由"))

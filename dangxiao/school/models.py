@@ -3,9 +3,11 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangxiao.core.params import FIRST_YEAR, LAST_YEAR, year_message
 from dangxiao.people.models import Member, Organization
 
 
@@ -49,6 +51,11 @@ class TrainingPlan(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # Not a field validator: that would be a migration for a rule that lives in core.params.
+        if self.year is not None and not FIRST_YEAR <= self.year <= LAST_YEAR:
+            raise ValidationError({"year": year_message()})
 
 
 class Partner(models.Model):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangxiao.core.forms import SaneDateField
 from dangxiao.people.models import Member
 from dangxiao.people.selectors import AGE_BANDS, FLAGS
 
@@ -33,8 +34,8 @@ class CohortForm(forms.Form):
     seat_limit = forms.IntegerField(label=_("名额（空为不限）"), min_value=1, required=False, widget=forms.NumberInput(attrs=TEXT))
     auto_enrol = forms.BooleanField(label=_("按规则自动报名"), required=False)
     self_enrol_open = forms.BooleanField(label=_("开放自主报名"), required=False)
-    starts_on = forms.DateField(label=_("开班日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
-    ends_on = forms.DateField(label=_("结业日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
+    starts_on = SaneDateField(label=_("开班日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
+    ends_on = SaneDateField(label=_("结业日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
 
     def __init__(self, *args, organizations=(), courses=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,8 +63,8 @@ class ScheduleRuleForm(VenueTeacherChoices, forms.Form):
     weekdays = forms.TypedMultipleChoiceField(label=_("每周"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple)
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={**TEXT, "type": "time"}))
     end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={**TEXT, "type": "time"}))
-    starts_on = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
-    ends_on = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
+    starts_on = SaneDateField(label=_("起始日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
+    ends_on = SaneDateField(label=_("截止日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
     skip_dates = forms.CharField(
         label=_("跳过日期（如节假日，逗号分隔）"),
         required=False,
@@ -94,7 +95,7 @@ class ScheduleRuleForm(VenueTeacherChoices, forms.Form):
 
 class SessionForm(VenueTeacherChoices, forms.Form):
     title = forms.CharField(label=_("课次名称"), max_length=120, required=False, widget=forms.TextInput(attrs=TEXT))
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
+    date = SaneDateField(label=_("日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
     start_time = forms.TimeField(label=_("开始"), widget=forms.TimeInput(attrs={**TEXT, "type": "time"}))
     end_time = forms.TimeField(label=_("结束"), widget=forms.TimeInput(attrs={**TEXT, "type": "time"}))
     venue = forms.TypedChoiceField(label=_("教学点"), coerce=int, required=False, empty_value=None, widget=forms.Select(attrs=SELECT))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.core.params import is_sane_date, sane_date_message
 from dangxiao.people.models import Member, User
 
 from .conflicts import Conflict, describe_clash, member_clash, members_with_clashes, session_conflicts
@@ -138,6 +139,8 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
     skip = {d if isinstance(d, date) else date.fromisoformat(d) for d in fields.pop("skip_dates", [])}
     if not weekdays or any(d < 0 or d > 6 for d in weekdays):
         raise TeachingError(_("请选择每周上课的日子"))
+    if not all(is_sane_date(d) for d in (fields["starts_on"], fields["ends_on"], *skip)):
+        raise TeachingError(sane_date_message())
     if fields["ends_on"] < fields["starts_on"]:
         raise TeachingError(_("截止日期不能早于起始日期"))
     if fields["end_time"] <= fields["start_time"]:
@@ -204,7 +207,10 @@ def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User
 
 @transaction.atomic
 def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> Session:
-    """A one-off session. Raises ConflictError naming each clash, unless a written reason is given."""
+    """A one-off session. Raises ConflictError naming each clash, unless a written reason is given;
+    TeachingError for a date outside 2000–2100 (see `core.params`) or an end before the start."""
+    if not (is_sane_date(timezone.localtime(fields["starts_at"])) and is_sane_date(timezone.localtime(fields["ends_at"]))):
+        raise TeachingError(sane_date_message())
     if fields["ends_at"] <= fields["starts_at"]:
         raise TeachingError(_("结束时间须晚于开始时间"))
     _check_bookable(
