@@ -224,3 +224,19 @@ def test_a_plan_outside_2000_2100_is_refused(place, year):
         school_services.plan_approve(plan, place["users"]["principal"])
     plan.refresh_from_db()
     assert plan.status == TrainingPlan.Status.DRAFT
+
+
+def test_a_large_body_is_checked_too_except_by_the_page_that_limits_its_own(place, settings):
+    """The residents' page refuses a large body before reading it; the NUL check leaves such a body to
+    it, and its form refuses the NUL. Anywhere else a large body is checked like a small one."""
+    big = "x" * (settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1)
+    before = written()
+    anyone = Client(raise_request_exception=False)
+    url = reverse("residents:report", args=[place["a"].public_token])
+    response = anyone.post(url, {"description": "漏\x00水", "padding": big})
+    assert 400 <= response.status_code < 500 and NUL_REFUSED not in response.content.decode()
+    api = bearer(place["users"]["principal"])
+    body = {"compound_id": place["a"].pk, "category": "e_bike_charging", "description": "漏\u0000水", "padding": big}
+    response = api.post("/api/v1/liaison/matters", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400 and response.json() == {"detail": NUL_REFUSED}
+    assert written() == before

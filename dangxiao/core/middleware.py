@@ -35,9 +35,9 @@ class RefuseNulMiddleware:
     Uploaded files are not text and are not looked into. Cheap on the hot paths: a query string is
     only parsed when it holds "%00", a JSON body is searched for the byte and the escape.
 
-    One exception: a large multipart body sent to a view exempt from CSRF is not parsed here. Such a
-    view (the residents' public report page) checks the body's size before anything reads it, and
-    reads its fields through a form, whose fields refuse NUL themselves.
+    One exception: a view marked `limits_its_body` (the residents' public report page) checks a
+    body's size before anything reads it, so a large multipart body is left to it here; it reads its
+    fields through a form, whose fields refuse NUL themselves.
     """
 
     def __init__(self, get_response):
@@ -47,16 +47,22 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if _carries_nul(request, csrf_exempt=getattr(view_func, "csrf_exempt", False)):
+        if _carries_nul(request, own_limit=getattr(view_func, "limits_its_body", False)):
             return nul_refused(request)
         return None
+
+
+def limits_its_body(view):
+    """Marks a view that refuses a large body before reading it (see RefuseNulMiddleware)."""
+    view.limits_its_body = True
+    return view
 
 
 def _in_querydict(data) -> bool:
     return any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data)
 
 
-def _carries_nul(request, *, csrf_exempt: bool) -> bool:
+def _carries_nul(request, *, own_limit: bool) -> bool:
     if "\x00" in request.path:
         return True
     query = request.META.get("QUERY_STRING", "")
@@ -69,7 +75,7 @@ def _carries_nul(request, *, csrf_exempt: bool) -> bool:
             size = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             size = 0
-        if csrf_exempt and size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+        if own_limit and size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
             return False
         return _in_querydict(request.POST)
     if request.content_type == "application/x-www-form-urlencoded":

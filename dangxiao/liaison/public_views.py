@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangxiao.core import access
 from dangxiao.core.audit import client_ip
+from dangxiao.core.middleware import limits_its_body
 from dangxiao.core.params import id_param
 
 from . import poster, selectors, services
@@ -124,6 +125,7 @@ def _report_post(request, compound: Compound) -> HttpResponse:
     return redirect(reverse("residents:matter", args=[matter.token]) + "?new=1")
 
 
+@limits_its_body  # and the NUL check leaves a large body to it, for the same reason
 @csrf_exempt  # checked below, after the size: the middleware would read the whole body first
 @require_http_methods(["GET", "POST"])
 def report(request, token: str):
