@@ -55,6 +55,7 @@ def world(liaison, settings, tmp_path):
     }
     pages = {  # the path of each page that reads query parameters and has one
         "teaching:cohort_detail": {"pk": cohort.pk},
+        "teaching:cohort_enroll": {"pk": cohort.pk},
         "teaching:cohort_rule_create": {"pk": cohort.pk},
         "teaching:cohort_session_create": {"pk": cohort.pk},
         "home_cohort": {"cohort_id": cohort.pk},
