@@ -41,9 +41,11 @@ def test_member_home_is_their_own_profile(people):
 
 
 def test_home_counts_by_age_band_and_flag(people):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    today = date.today()
+    from django.utils import timezone
+
+    today = timezone.localdate()
     make_member(people["tree"]["C1-2"], birth_date=today - timedelta(days=80 * 366), is_elderly_infirm=True)
     response = login(people["users"]["committee"]).get(reverse("home"))
     summary = response.context["summary"]

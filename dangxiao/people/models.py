@@ -4,6 +4,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -114,7 +115,7 @@ class Member(models.Model):
 
     @property
     def age(self) -> int | None:
-        return age_on(self.birth_date, date.today())
+        return age_on(self.birth_date, timezone.localdate())  # Beijing's date, not the server clock's
 
 
 def age_on(birth: date | None, today: date) -> int | None:

@@ -99,7 +99,7 @@ def member_list(user: User, filters: MemberFilters, today: date | None = None) -
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.age_band in AGE_BAND_BY_KEY:
-        qs = qs.filter(age_band_q(AGE_BAND_BY_KEY[filters.age_band], today or date.today()))
+        qs = qs.filter(age_band_q(AGE_BAND_BY_KEY[filters.age_band], today or timezone.localdate()))
     if filters.industry:
         qs = qs.filter(industry=filters.industry)
     if filters.position:
@@ -134,7 +134,7 @@ class RosterSummary:
 
 def roster_summary(user: User, root: Organization | None = None, today: date | None = None) -> RosterSummary:
     """Counts for a home page: by age band, industry, child organisation and flag (a fixed 4 queries)."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     qs = access.filter_roster(user)
     if root is not None:
         qs = qs.filter(organization__path__startswith=root.path)

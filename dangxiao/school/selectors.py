@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
 from dangxiao.core import access
 from dangxiao.people.models import Organization, User
@@ -95,7 +96,7 @@ def teacher_list(user: User) -> QuerySet:
 
 def expiring_teachers(school: School, today: date | None = None) -> QuerySet:
     """Appointments ending within the alert window, or already ended (聘期到期提醒)."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     return school.teachers.filter(appointed_until__isnull=False, appointed_until__lte=today + timedelta(days=TERM_ALERT_DAYS)).order_by(
         "appointed_until"
     )
