@@ -102,6 +102,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # ":memory:" spelt out: pytest-django recognises an in-memory test database only by Django's engine name.
     test_name = str(VAR_DIR / "test.sqlite3") if env_bool("DANGXIAO_SQLITE_FILE_TESTS", False) else ":memory:"
     DATABASES["default"]["TEST"] = {"NAME": test_name}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "dangxiao.core.postgresql"  # a health check without a round trip (core/postgresql/base.py)
+    # Parameters bound by the server, so that psycopg prepares a statement once it has run it
+    # `prepare_threshold` times on a connection: planning the API token lookup and the check-in's read cost
+    # PostgreSQL four times as much as running them (README "Benchmarks"). Behind a pooler in transaction
+    # mode (PgBouncer before 1.21), set DANGXIAO_PG_PREPARE_THRESHOLD=off.
+    threshold = os.environ.get("DANGXIAO_PG_PREPARE_THRESHOLD", "5")
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "server_side_binding": True,
+        "prepare_threshold": None if threshold.lower() in {"off", "none", ""} else int(threshold),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

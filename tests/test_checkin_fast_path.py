@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -46,9 +46,7 @@ def post_check_in(live, **extra):
 
 
 def statements(ctx, *verbs: str) -> list[str]:
-    """The SQL run, without the savepoints that the test's own transaction turns atomic() into. Django logs
-    the statements prepared on PostgreSQL (core.db.prepared_cursor: the token and the check-in's read)
-    without their text, as ""."""
+    """The SQL run, without the savepoints that the test's own transaction turns atomic() into."""
     sql = [q["sql"] or "" for q in ctx.captured_queries]
     sql = [s for s in sql if not s.upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
     return [s for s in sql if not verbs or (s.split(maxsplit=1) or [""])[0].upper() in verbs]
@@ -56,7 +54,7 @@ def statements(ctx, *verbs: str) -> list[str]:
 
 def test_a_first_check_in_costs_one_read_and_one_write(live):
     # the token, its user's member and the check-in's facts in one query, then the attendance row and the
-    # ledger entry: on PostgreSQL one prepared statement (logged without its text), in autocommit;
+    # ledger entry: on PostgreSQL one statement (prepared by psycopg once it has run a few times), in autocommit;
     # elsewhere one transaction of two INSERTs
     with CaptureQueriesContext(connection) as ctx:
         response = post_check_in(live)
@@ -222,21 +220,43 @@ def test_a_ledger_entry_left_behind_by_a_deleted_attendance_is_updated_not_dupli
     assert StudyHourEntry.objects.get(member=member).hours == Decimal("2.0")
 
 
+def _terminate_backend(pid: int) -> None:
+    """PostgreSQL drops the connection (a restart, a failover), and is done with it before we go on."""
+    admin = connection.get_new_connection(connection.get_connection_params())
+    admin.autocommit = True
+    admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    for _ in range(500):
+        if admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0] == 0:
+            break
+        time.sleep(0.01)
+    admin.close()
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_an_api_request_after_postgresql_dropped_the_connection_succeeds(people):
-    # the token lookup stands in for Django's per-request health check (core.db.prepared_read): on a
-    # connection that has died it reconnects and runs again, as the check would have reconnected first
+    # Django's health check (CONN_HEALTH_CHECKS) replaces the dead connection before the request uses it
     client = Client(headers={"Authorization": f"Bearer {token_for(people['users']['member'])}"})
     assert client.get("/api/v1/me").status_code == 200
-    assert connection.health_check_enabled
     for _ in range(2):  # twice: the replacement connection prepares its statements anew
-        admin = connection.get_new_connection(connection.get_connection_params())
-        admin.autocommit = True
-        admin.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
-        admin.close()
-        connection.health_check_done = False  # a new request, as Django marks it (the test client does not)
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get("/api/v1/me")
+        _terminate_backend(connection.connection.info.backend_pid)
+        close_old_connections()  # a new request, as Django's request_started signal does (the test client does not)
+        response = client.get("/api/v1/me")
         assert response.status_code == 200, response.content
-        assert "SELECT 1" not in [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_health_check_of_a_live_connection_sends_nothing_to_postgresql():
+    # the check before each request's first statement (core/postgresql/base.py): a look at the socket, not a SELECT 1
+    connection.ensure_connection()
+    sent = []
+    real_cursor = connection.connection.cursor
+    connection.connection.cursor = lambda *a, **k: sent.append(a) or real_cursor(*a, **k)
+    try:
+        assert connection.is_usable() and sent == []
+        _terminate_backend(connection.connection.info.backend_pid)
+        assert not connection.is_usable()
+    finally:
+        connection.connection.cursor = real_cursor
+        connection.close()

@@ -4,12 +4,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from dangxiao.core.db import prepared_cursor
+from dangxiao.people.models import Member
+from dangxiao.people.services import token_user_with
+from dangxiao.teaching.models import Cohort, Course, Enrollment, Session
 
-from .models import Attendance, AttendancePolicy
+from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating
 
 
 def member_attended(member_id: int, session_id: int) -> bool:
@@ -18,10 +21,6 @@ def member_attended(member_id: int, session_id: int) -> bool:
 
 def sessions_to_rate(member_id: int, since):
     """Sessions the member attended since a date, with a teacher, that they have not rated yet."""
-    from dangxiao.teaching.models import Session
-
-    from .models import SessionRating
-
     attended = Attendance.objects.filter(member_id=member_id, status__in=Attendance.ATTENDED).values("session")
     rated = SessionRating.objects.filter(member_id=member_id).values("session")
     return (
@@ -34,10 +33,6 @@ def sessions_to_rate(member_id: int, since):
 
 def session_roll(session) -> list[dict]:
     """Enrolled members and walk-ins with their attendance and leave, in name order (3 queries)."""
-    from dangxiao.teaching.models import Enrollment
-
-    from .models import LeaveRequest
-
     marks = {a.member_id: a for a in Attendance.objects.filter(session=session).select_related("marked_by")}
     leaves = {lr.member_id: lr for lr in LeaveRequest.objects.filter(session=session)}
     enrolled = list(
@@ -47,8 +42,6 @@ def session_roll(session) -> list[dict]:
     )
     rows = [{"member": e.member, "attendance": marks.pop(e.member_id, None), "leave": leaves.get(e.member_id)} for e in enrolled]
     if marks:  # walk-ins
-        from dangxiao.people.models import Member
-
         for m in Member.objects.filter(pk__in=marks).select_related("organization").order_by("name"):
             rows.append({"member": m, "attendance": marks[m.pk], "leave": None})
     return rows
@@ -60,8 +53,6 @@ def checked_in_count(session_id: int) -> int:
 
 def member_leaves(member_id: int, session_ids) -> dict:
     """The member's leave requests for these sessions, by session id (1 query)."""
-    from .models import LeaveRequest
-
     return {lr.session_id: lr for lr in LeaveRequest.objects.filter(member_id=member_id, session_id__in=list(session_ids))}
 
 
@@ -100,8 +91,6 @@ def _check_in_parts(member: str) -> tuple[str, str]:
     """The check-in read's columns and the tables after the session's, the member given as `member`: a
     placeholder, or the token statement's member column (`token_check_in_facts`). Its parameters, in
     order: the member twice, the phone, the member again; only the phone when `member` is a column."""
-    from dangxiao.teaching.models import Cohort, Course, Enrollment
-
     t = {
         "cohort": Cohort._meta.db_table,
         "course": Course._meta.db_table,
@@ -123,8 +112,6 @@ def _check_in_parts(member: str) -> tuple[str, str]:
 
 
 def _session_table() -> str:
-    from dangxiao.teaching.models import Session
-
     return Session._meta.db_table
 
 
@@ -148,15 +135,15 @@ def check_in_facts(session_id: int, member_id: int, device_id: str = "") -> Chec
 
     Written in SQL, not built with the ORM: composing this query (joins and three correlated subqueries)
     cost the ORM over a millisecond of CPU on every check-in, more than everything else the check-in
-    does in the database (README "Benchmarks"); on PostgreSQL it is also prepared once per connection
-    (core.db.prepared_cursor). The statement is plain SQL that SQLite and PostgreSQL both run;
+    does in the database (README "Benchmarks"); on PostgreSQL psycopg prepares it once it has run a few
+    times on a connection (`prepare_threshold`, settings.py). The statement is plain SQL that SQLite and PostgreSQL both run;
     tests/test_checkin*.py cover every outcome it feeds. `device_id` "" skips the phone (no row can
     match NULL). The enrolment is read by its unique (cohort, member) key and its status compared here:
     filtering on the status in SQL let PostgreSQL, before its first ANALYZE, walk the (cohort, status)
     index through the whole cohort instead.
     """
     params = (member_id, member_id, device_id or None, member_id, session_id)
-    with prepared_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_check_in_sql(), params)
         row = cursor.fetchone()
     return None if row is None else _facts_from_row(row)
@@ -167,8 +154,6 @@ def token_check_in_facts(key: str, session_id: int, device_id: str = ""):
     one statement: the check-in's round trips to the database go from three to two (README "Benchmarks").
     (None, None) when the token is refused; (user, None) when there is no such session; the user's
     `api_member_id` is None for an account without a member, and the facts are then not for anyone."""
-    from dangxiao.people.services import token_user_with
-
     columns, joins = _check_in_parts("m.id")
     user, row = token_user_with(
         key,
@@ -182,8 +167,6 @@ def token_check_in_facts(key: str, session_id: int, device_id: str = ""):
 
 
 def _facts_from_row(row: tuple) -> CheckInFacts | None:
-    from dangxiao.teaching.models import Enrollment, Session
-
     status, starts_at, ends_at, hours, walk_ins, school_id, mode, kind, policy_id, *rest = row
     if status is None:  # no such session (the token statement's LEFT JOIN)
         return None

@@ -20,7 +20,6 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangxiao.core.db import prepared_cursor
 from dangxiao.people.models import Member, User
 from dangxiao.teaching.models import Session
 from dangxiao.teaching.services import TeachingError
@@ -221,7 +220,7 @@ def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict
         credit_params = db_values(StudyHourEntry, CREDIT_COLUMNS, entry)
     if connection.vendor == "postgresql":
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            with prepared_cursor() as cursor:
+            with connection.cursor() as cursor:
                 cursor.execute(_check_in_insert_sql(values is not None), params + credit_params)
                 inserted = cursor.fetchone()
     else:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
-from dangxiao.core.db import prepared_read
 from dangxiao.core.masking import mask_phone
 
 from . import normalize as n
@@ -400,8 +399,7 @@ def token_user(key: str) -> User | None:
     member record) so that the check-in needs no lookup of its own. A token whose last use is over
     TOKEN_TOUCH_SECONDS old is noted, and written with others later (`_TokenUses`). In SQL rather than
     built with the ORM, which spent a millisecond of CPU composing the join on every API request, and
-    prepared on PostgreSQL, where it also serves as the connection's health check (core.db.prepared_read)
-    (README "Benchmarks").
+    prepared by psycopg on PostgreSQL once it has run a few times on a connection (README "Benchmarks").
     """
     return token_user_with(key)[0]
 
@@ -415,7 +413,9 @@ def token_user_with(key: str, columns: str = "", joins: str = "", params=()) -> 
     now = timezone.now()
     stale = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=TOKEN_TOUCH_SECONDS))
     unused_since = connection.ops.adapt_datetimefield_value(token_expiry_cutoff(now))
-    row = prepared_read(_token_sql(columns, joins), [stale, *params, digest, unused_since])  # doubles as the connection's health check
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(columns, joins), [stale, *params, digest, unused_since])
+        row = cursor.fetchone()
     if row is None:
         return None, ()
     user = _user_from_row(row)

@@ -14,7 +14,12 @@ until it commits or rolls back:
   process's lock polls every millisecond or two.
 
 As with SQLite's own lock, a writer that waits longer than the connection's `timeout` option gets
-"database is locked" (two connections of one thread, or a transaction left open in a shell). A single
+"database is locked" (two connections of one thread, or a transaction left open in a shell).
+
+Only Django's public backend methods are overridden (`get_new_connection`, `set_autocommit`, `commit`,
+`rollback`, `close`, as Django's documentation allows for a subclassed backend): atomic() begins its
+transaction through `set_autocommit`, and the lock is released as soon as the driver reports no transaction
+open (`sqlite3.Connection.in_transaction`) — after the COMMIT or ROLLBACK, before any on_commit hook runs. A single
 statement outside a transaction does not take the lock and relies on SQLite's busy timeout, as before. An
 in-memory database has one process and takes no lock. The file is opened per connection and per process,
 and only the process that took the `flock` releases it: a lock inherited across a fork is the parent's.
@@ -22,6 +27,7 @@ and only the process that took the `flock` releases it: a lock inherited across 
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 
@@ -62,18 +68,34 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._writer_pid = os.getpid()
         self._writer_process_lock = _process_lock(os.path.realpath(name))
 
-    def _start_transaction_under_autocommit(self):
-        if self._writer_fd is not None and self._writer_pid != os.getpid():  # forked with the connection open
-            self._writer_held = False  # the parent's, if anything: not ours to release
-            self._close_writer_lock()
-            self._open_writer_lock()
-        if self._writer_fd is not None and not self._writer_held:
-            self._acquire_writer()
+    def set_autocommit(self, autocommit, force_begin_transaction_with_broken_autocommit=False):
+        # atomic() begins its transaction here (BEGIN IMMEDIATE under autocommit, SQLite's way) and ends it
+        # here too, after its COMMIT or ROLLBACK: the writer lock is taken before the BEGIN.
+        begins = force_begin_transaction_with_broken_autocommit and not autocommit
+        if begins:
+            self.ensure_connection()  # the lock file is opened with the connection
+            if self._writer_fd is not None and self._writer_pid != os.getpid():  # forked with the connection open
+                self._writer_held = False  # the parent's, if anything: not ours to release
+                self._close_writer_lock()
+                self._open_writer_lock()
+            if self._writer_fd is not None and not self._writer_held:
+                self._acquire_writer()
         try:
-            super()._start_transaction_under_autocommit()
-        except BaseException:
-            self._release_writer()
-            raise
+            super().set_autocommit(autocommit, force_begin_transaction_with_broken_autocommit)
+        finally:
+            self._release_writer_if_idle()
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            self._release_writer_if_idle()  # before atomic()'s on_commit hooks run, not after
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            self._release_writer_if_idle()
 
     def _acquire_writer(self):
         timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
@@ -96,18 +118,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
         self._writer_held = True
 
-    def _set_autocommit(self, autocommit):
+    def close(self):
         try:
-            super()._set_autocommit(autocommit)
+            super().close()
         finally:
-            if autocommit:  # the transaction is over: committed or rolled back
-                self._release_writer()
+            if self.connection is None or self.closed_in_transaction:  # not when another thread's connection refused to close
+                self._close_writer_lock()
 
-    def _close(self):
+    def _release_writer_if_idle(self):
+        """Release the writer lock once SQLite has no transaction open (the driver's `in_transaction`)."""
+        if not self._writer_held:
+            return
         try:
-            return super()._close()
-        finally:
-            self._close_writer_lock()
+            idle = self.connection is None or not self.connection.in_transaction
+        except sqlite3.ProgrammingError:  # closed
+            idle = True
+        if idle:
+            self._release_writer()
 
     def _release_writer(self):
         if self._writer_held:
