@@ -80,7 +80,7 @@ def test_todays_sessions_are_those_of_the_beijing_day(people, client_for, beijin
     starts = datetime(2027, 1, 1, 9, 0, tzinfo=SHANGHAI)
     session = Session.objects.create(cohort=cohort, title="元旦党课", starts_at=starts, ends_at=starts + timedelta(hours=2), venue=main)
 
-    schedule = client_for(people["users"]["member"]).get(reverse("teaching:my_schedule"))
+    schedule = client_for(people["users"]["member"]).get(reverse("attendance:my_schedule"))
     assert schedule.context["today"] == NEW_YEAR
     assert schedule.context["groups"][0][0] == NEW_YEAR and schedule.context["groups"][0][1] == [session]
 

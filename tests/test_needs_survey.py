@@ -40,7 +40,7 @@ def answer(client, survey, topics, **extra):
 
 def test_member_answers_on_the_phone_and_can_change_the_answer(survey):
     client = login(survey["users"]["member"])
-    assert "2027年学习需求调研" in client.get(reverse("teaching:my_schedule")).content.decode()
+    assert "2027年学习需求调研" in client.get(reverse("attendance:my_schedule")).content.decode()
     t = survey["topics"]
     assert answer(client, survey["survey"], [t["政策法规"]], times=["工作日晚上"], modes=["online"]).status_code == 302
     answer(client, survey["survey"], [t["工作技能"], t["基层治理"]])

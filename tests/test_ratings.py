@@ -55,11 +55,11 @@ def test_scores_outside_1_to_5_are_refused(held, score):
 
 def test_the_member_rates_from_their_phone(held):
     client = login(held["users"]["member"])  # the attendee is members c1_1[0]
-    schedule = client.get(reverse("teaching:my_schedule")).content.decode()
+    schedule = client.get(reverse("attendance:my_schedule")).content.decode()
     assert f'data-rate="{held["session"].pk}"' in schedule
     response = client.post(reverse("attendance:session_rate", args=[held["session"].pk]), {"score": "4", "comment": "很有收获"})
     assert response.status_code == 302
     assert SessionRating.objects.get().score == 4
-    assert f'data-rate="{held["session"].pk}"' not in client.get(reverse("teaching:my_schedule")).content.decode()
+    assert f'data-rate="{held["session"].pk}"' not in client.get(reverse("attendance:my_schedule")).content.decode()
     teacher_page = login(held["users"]["principal"]).get(reverse("school:teacher_detail", args=[held["teacher"].pk])).content.decode()
     assert "很有收获" in teacher_page

@@ -31,6 +31,10 @@ def test_network_flags_venues_without_activity_in_a_month(school):
         Session.objects.create(cohort=cohort, title="主题党日", starts_at=start, ends_at=start + timedelta(hours=2), venue=school["main"])
     start = datetime(year, 1, 12, 9, 0, tzinfo=SHANGHAI)
     Session.objects.create(cohort=cohort, title="一次课", starts_at=start, ends_at=start + timedelta(hours=2), venue=school["small"])
+    start = datetime(year, 2, 12, 9, 0, tzinfo=SHANGHAI)
+    Session.objects.create(
+        cohort=cohort, title="取消了", starts_at=start, ends_at=start + timedelta(hours=2), venue=school["small"], status="cancelled"
+    )
     response = login(school["users"]["principal"]).get(reverse("school:network"), {"year": year})
     rows = {r.venue.name: r for r in response.context["rows"]}
     through = timezone.localdate().month
@@ -125,5 +129,9 @@ def test_member_lecturers_registry_counts_lectures_in_their_own_organisation(sch
     for i in range(2):
         start = datetime(year, 3, 1 + i, 9, 0, tzinfo=SHANGHAI)
         Session.objects.create(cohort=own, title="我讲党课", starts_at=start, ends_at=start + timedelta(hours=1), teacher=teacher)
+    start = datetime(year, 3, 9, 9, 0, tzinfo=SHANGHAI)
+    Session.objects.create(
+        cohort=own, title="取消", starts_at=start, ends_at=start + timedelta(hours=1), teacher=teacher, status="cancelled"
+    )
     rows = login(school["users"]["principal"]).get(reverse("school:lecturers")).context["rows"]
     assert [(r["teacher__name"], r["sessions"], r["own"], r["source_label"]) for r in rows] == [(member.name, 2, 2, "党员")]

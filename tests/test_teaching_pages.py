@@ -250,7 +250,7 @@ def test_member_sees_their_schedule_on_a_phone(school):
     soon = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=2)
     add_sessions(school, school["c1"], 2, soon)
     add_sessions(school, school["c2"], 1, soon + timedelta(hours=4))
-    response = login(school["users"]["member"]).get(reverse("teaching:my_schedule"))
+    response = login(school["users"]["member"]).get(reverse("attendance:my_schedule"))
     titles = [s.title for _d, ss in response.context["groups"] for s in ss]
     assert titles == ["课0", "课1"]
     assert "/calendar/feed/" in response.content.decode()
@@ -301,5 +301,5 @@ def test_a_reset_feed_url_stops_working(school):
 
 
 def test_staff_schedule_pages_are_not_for_members_without_a_record(school):
-    assert login(school["users"]["teacher"]).get(reverse("teaching:my_schedule")).status_code == 404
+    assert login(school["users"]["teacher"]).get(reverse("attendance:my_schedule")).status_code == 404
     assert login(school["users"]["member"]).get(reverse("teaching:cohort_list")).status_code == 404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import schedule_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -15,5 +15,6 @@ urlpatterns = [
     path("c/<int:pk>/<str:token>/", views.scan, name="scan"),
     path("checkin/", views.typed_check_in, name="typed_check_in"),
     path("me/card/", views.my_card, name="my_card"),
+    path("me/schedule/", schedule_views.my_schedule, name="my_schedule"),
     path("members/cards/", views.member_cards, name="member_cards"),
 ]

@@ -280,7 +280,7 @@ def leave_ask(request, pk: int):
             error = str(exc)
         else:
             messages.success(request, _("请假申请已提交，等待支部书记审批。"))
-            return redirect("teaching:my_schedule")
+            return redirect("attendance:my_schedule")
     return render(
         request,
         "attendance/leave_ask.html",
@@ -302,7 +302,7 @@ def session_rate(request, pk: int):
             error = str(exc) if isinstance(exc, TeachingError) else _("请选择1到5分")
         else:
             messages.success(request, _("感谢您的评价！"))
-            return redirect("teaching:my_schedule")
+            return redirect("attendance:my_schedule")
     return render(
         request, "attendance/session_rate.html", {"active": "schedule", "session": session, "error": error}, status=422 if error else 200
     )

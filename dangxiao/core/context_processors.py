@@ -51,7 +51,7 @@ def navigation(request):
     account = [("tokens", _("账号与令牌"), reverse("account_tokens"))]
     if scope.member_id:
         mine = [
-            ("schedule", _("我的课表"), reverse("teaching:my_schedule")),
+            ("schedule", _("我的课表"), reverse("attendance:my_schedule")),
             ("online", _("网上学习"), reverse("online:my_lessons")),
             ("hours", _("我的学时"), reverse("ledger_my_hours")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),

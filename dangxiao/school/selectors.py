@@ -13,6 +13,11 @@ from dangxiao.people.models import Organization, User
 from .models import Partner, School, Teacher, Venue
 
 TERM_ALERT_DAYS = 30
+# The school's figures count the sessions held at its venues, by its teachers and with its partners. Sessions
+# are teaching's (teaching imports school, never the reverse): they are read here through the relations
+# teaching's Session declares on the school's models (`venue.sessions`, `teacher.sessions`,
+# `partner.sessions`), and a cancelled session, teaching.Session.Status.CANCELLED, is left out.
+CANCELLED = "cancelled"
 
 
 def school_for_organization(org: Organization) -> School | None:
@@ -36,17 +41,14 @@ class VenueActivity:
 
 def network(school: School, year: int, through_month: int) -> list[VenueActivity]:
     """Each venue's sessions this year by month, flagging months without activity (2 queries)."""
-    from dangxiao.teaching.models import Session
-
     venues = list(school.venues.filter(is_active=True).select_related("organization", "partner").order_by("tier", "name"))
     counts: dict[tuple[int, int], int] = {}
     rows = (
-        Session.objects.filter(venue__school=school, starts_at__year=year)
-        .exclude(status=Session.Status.CANCELLED)
-        .annotate(month=ExtractMonth("starts_at"))
-        .values_list("venue_id", "month")
-        .annotate(c=Count("id"))
-        .values_list("venue_id", "month", "c")
+        Venue.objects.filter(school=school, sessions__starts_at__year=year)
+        .annotate(month=ExtractMonth("sessions__starts_at"))
+        .values_list("id", "month")
+        .annotate(c=Count("sessions", filter=~Q(sessions__status=CANCELLED)))
+        .values_list("id", "month", "c")
     )
     for venue_id, month, c in rows:
         counts[(venue_id, month)] = c
@@ -71,15 +73,18 @@ def partner_list(user: User) -> QuerySet:
 
 
 def partner_contribution(partner: Partner) -> dict:
-    from dangxiao.teaching.models import Session
-
     return {
         "venues": list(partner.venues.all()),
         "teachers": list(partner.teachers.annotate(session_count=Count("sessions")).order_by("name")),
-        "sessions": list(Session.objects.filter(co_host=partner).select_related("cohort", "venue").order_by("-starts_at")[:50]),
-        "session_count": Session.objects.filter(co_host=partner).count(),
-        "hosted_at_venues": Session.objects.filter(venue__partner=partner).count(),
+        "sessions": list(partner.sessions.select_related("cohort", "venue").order_by("-starts_at")[:50]),
+        "session_count": partner.sessions.count(),
+        "hosted_at_venues": partner.venues.aggregate(n=Count("sessions"))["n"],
     }
+
+
+def teacher_sessions(teacher: Teacher, limit: int = 100) -> QuerySet:
+    """The teacher's lectures, latest first."""
+    return teacher.sessions.select_related("cohort", "venue").order_by("-starts_at")[:limit]
 
 
 def teacher_list(user: User) -> QuerySet:
@@ -104,14 +109,28 @@ def expiring_teachers(school: School, today: date | None = None) -> QuerySet:
 
 def member_lecturers(school: School, year: int) -> list[dict]:
     """党课我主讲: sessions given by members (secretaries and members) in their own organisations."""
-    from dangxiao.teaching.models import Session
-
+    held = ~Q(sessions__status=CANCELLED)
     rows = (
-        Session.objects.filter(cohort__school=school, starts_at__year=year, teacher__member__isnull=False)
-        .exclude(status=Session.Status.CANCELLED)
-        .values("teacher_id", "teacher__name", "teacher__source", "teacher__member__organization__name", "cohort__organization__name")
-        .annotate(sessions=Count("id"), own=Count("id", filter=Q(cohort__organization_id=F("teacher__member__organization_id"))))
-        .order_by("-sessions", "teacher__name")
+        Teacher.objects.filter(sessions__cohort__school=school, sessions__starts_at__year=year, member__isnull=False)
+        .values("id", "name", "source", "member__organization__name", "sessions__cohort__organization__name")
+        .annotate(
+            held=Count("sessions", filter=held),
+            own=Count("sessions", filter=held & Q(sessions__cohort__organization_id=F("member__organization_id"))),
+        )
+        .filter(held__gt=0)
+        .order_by("-held", "name")
     )
     labels = dict(Teacher.Source.choices)
-    return [{**row, "source_label": labels.get(row["teacher__source"], "")} for row in rows]
+    return [
+        {
+            "teacher_id": row["id"],
+            "teacher__name": row["name"],
+            "teacher__source": row["source"],
+            "teacher__member__organization__name": row["member__organization__name"],
+            "cohort__organization__name": row["sessions__cohort__organization__name"],
+            "sessions": row["held"],
+            "own": row["own"],
+            "source_label": labels.get(row["source"], ""),
+        }
+        for row in rows
+    ]

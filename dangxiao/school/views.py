@@ -157,9 +157,7 @@ def teacher_list(request):
 def teacher_detail(request, pk: int):
     teacher = access.get_school_object_or_404(request.user, "school.Teacher", pk)
     access.require(access.scope_for(request.user).is_staff or teacher.user_id == request.user.pk)
-    from dangxiao.teaching.models import Session
-
-    sessions = Session.objects.filter(teacher=teacher).select_related("cohort", "venue").order_by("-starts_at")[:100]
+    sessions = selectors.teacher_sessions(teacher)
     ratings = teacher.ratings.select_related("session").order_by("-created_at")[:50]
     return render(
         request,

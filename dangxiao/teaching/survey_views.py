@@ -108,7 +108,7 @@ def survey_answer(request, pk: int):
             error = str(exc)
         else:
             messages.success(request, _("感谢参与！您的意见会用于安排课程。"))
-            return redirect("teaching:my_schedule")
+            return redirect("attendance:my_schedule")
     chosen = {t.pk for t in existing.topics.all()} if existing else set()
     return render(
         request,

@@ -22,6 +22,5 @@ urlpatterns = [
     path("calendar/feed/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("calendar/feeds/", views.calendar_feed_make, name="calendar_feed_make"),
     path("me/venues/", views.venues_near_me, name="venues_near_me"),
-    path("me/schedule/", views.my_schedule, name="my_schedule"),
     path("me/schedule/feed-reset/", views.my_feed_reset, name="my_feed_reset"),
 ]

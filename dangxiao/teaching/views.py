@@ -390,51 +390,13 @@ def calendar_feed_make(request):
 
 
 @login_required
-def my_schedule(request):
-    """A member's upcoming sessions on the phone, with their private calendar feed."""
-    scope = access.scope_for(request.user)
-    access.require(scope.member_id is not None)
-    member = access.get_member_or_404(request.user, scope.member_id, access.filter_members(request.user).select_related("organization"))
-    today = timezone.localdate()
-    sessions = list(selectors.member_schedule(member, today, today + timedelta(days=60)))
-    from dangxiao.attendance.selectors import member_leaves
-
-    leaves = member_leaves(member.pk, [s.pk for s in sessions])
-    for s in sessions:
-        s.my_leave = leaves.get(s.pk)
-    groups: list[tuple[date, list]] = []
-    for s in sessions:
-        d = timezone.localtime(s.starts_at).date()
-        if not groups or groups[-1][0] != d:
-            groups.append((d, []))
-        groups[-1][1].append(s)
-    feed = services.calendar_feed_for(member=member)
-    from dangxiao.attendance.selectors import sessions_to_rate
-
-    from .surveys import open_surveys_for
-
-    return render(
-        request,
-        "teaching/my_schedule.html",
-        {
-            "active": "schedule",
-            "groups": groups,
-            "feed": feed,
-            "today": today,
-            "open_surveys": open_surveys_for(member, today),
-            "to_rate": sessions_to_rate(member.pk, timezone.now() - timedelta(days=30))[:5],
-        },
-    )
-
-
-@login_required
 @require_POST
 def my_feed_reset(request):
     scope = access.scope_for(request.user)
     access.require(scope.member_id is not None)
     services.calendar_feed_reset(services.calendar_feed_for(member=access.get_member_or_404(request.user, scope.member_id)))
     messages.success(request, _("订阅地址已更换，旧地址已失效。"))
-    return redirect("teaching:my_schedule")
+    return redirect("attendance:my_schedule")
 
 
 def calendar_feed(request, token: str):
