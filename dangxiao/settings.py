@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "dangxiao.online",
     "dangxiao.reports",
     "dangxiao.api",
+    "dangxiao.demo",
 ]
 
 MIDDLEWARE = [

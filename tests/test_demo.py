@@ -21,8 +21,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_DAY = date(2026, 11, 27)
 
 
-def seed() -> None:
-    call_command("seed_demo", stdout=StringIO())
+def seed(*args) -> None:
+    call_command("seed_demo", *args, stdout=StringIO())
+
+
+@pytest.fixture(autouse=True)
+def laptop_demo(settings):
+    settings.DEBUG = True  # DANGXIAO_DEBUG=1: seed_demo refuses to run with it off (tests/test_seed_demo_guard.py)
 
 
 def local(dt):
@@ -62,7 +67,7 @@ def member_double_bookings() -> int:
 
 @pytest.mark.django_db
 def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_bookings_the_same_every_run():
-    seed()
+    seed("--if-empty")  # as `make demo` runs it, on an empty database
 
     # People: 55 organisations under the working committee, 1362 members, 45 branches.
     root = Organization.objects.get(code="WY")

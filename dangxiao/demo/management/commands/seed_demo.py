@@ -1,0 +1,103 @@
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from dangxiao.attendance.demo import build_attendance
+from dangxiao.liaison.demo import build_compounds, build_liaison, grid_labels, wipe_compounds
+from dangxiao.online.demo import build_online
+from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
+from dangxiao.people.models import Organization
+from dangxiao.school.demo import build_school
+from dangxiao.teaching.demo import build_teaching, wipe_demo_school
+
+from ...guard import describe, record_demo, records_in_database, records_not_from_the_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the Wenyuan demo school: deletes every organisation, member, account and their records first. "
+        "Refuses on a database holding records it did not write, and whenever DANGXIAO_DEBUG=0, "
+        'unless given --wipe-everything (README "Configuration").'
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Only build when the database has no organisations yet.")
+        parser.add_argument(
+            "--wipe-everything",
+            action="store_true",
+            help="Delete whatever the database holds, real records included: lists them and asks for 'yes' on a terminal.",
+        )
+        parser.add_argument(
+            "--yes-really", action="store_true", help="With --wipe-everything and no terminal (a script): confirm without being asked."
+        )
+
+    def handle(self, *args, **options):
+        if options["if_empty"] and Organization.objects.exists():
+            self.stdout.write("数据库中已有数据，跳过生成（重新生成请运行 make demo-reset）。")
+            self._print_logins()
+            return
+        if options["wipe_everything"]:
+            self._confirm_wipe(options["yes_really"])
+        else:
+            self._refuse_unless_demo()
+        self.stdout.write("正在生成演示数据：文源街道党校 …")
+        wipe_demo_school()  # the school's rows protect the organisations build_people deletes
+        wipe_compounds()
+        build_people(self.stdout)
+        build_compounds()  # counted with the liaison grid below
+        build_teaching(build_school(self.stdout), self.stdout)
+        build_attendance(self.stdout)  # the roll before the demo day
+        build_online(self.stdout)  # after the attendance builder, which resets the ledger
+        build_liaison(self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        record_demo()  # what is here now is the demo's: the next run may delete it without asking
+        self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
+        self._print_logins()
+
+    def _refuse_unless_demo(self):
+        if not settings.DEBUG:
+            raise CommandError(
+                _(
+                    "DANGXIAO_DEBUG=0：这是正式环境，seed_demo 会删除全部组织、党员、账号及其记录，已拒绝。确需清空并生成演示数据，请加 --wipe-everything。"
+                )
+            )
+        foreign = records_not_from_the_demo()
+        if foreign:
+            raise CommandError(
+                _("数据库中有不是演示数据生成的记录，seed_demo 会把它们全部删除，已拒绝：\n%(records)s\n确需清空，请加 --wipe-everything。")
+                % {"records": describe(foreign)}
+            )
+
+    def _confirm_wipe(self, yes_really: bool):
+        everything, foreign = records_in_database(), records_not_from_the_demo()
+        self.stdout.write(
+            _("将删除数据库 %(database)s 中的以下记录：") % {"database": f"{connection.vendor}:{connection.settings_dict['NAME']}"}
+        )
+        self.stdout.write(describe(everything) or _("  （没有记录）"))
+        if foreign:
+            self.stdout.write(_("其中不是演示数据生成的记录：\n%(records)s") % {"records": describe(foreign)})
+        if yes_really:
+            return
+        if not sys.stdin.isatty():
+            raise CommandError(_("没有终端可以确认：已拒绝。在脚本中请同时加 --yes-really。"))
+        answer = input(_("这些记录删除后无法恢复。确认删除请输入 yes："))
+        if answer.strip().lower() != "yes":
+            raise CommandError(_("未确认，没有删除任何记录。"))
+
+    def _print_logins(self):
+        self.stdout.write("演示账号（密码均为 Demo@2024）：")
+        labels = {
+            "13900000001": "校长",
+            "13900000002": "社区党支部书记",
+            "13900000003": "普通党员",
+            "13900000004": "美团骑手党员",
+            "13900000005": "副校长",
+            "13900000006": "教学副校长",
+        }
+        grid = grid_labels([account[0] for account in DEMO_ACCOUNTS])  # e.g. "青山祠小区邻长"
+        for phone, name, *_rest in DEMO_ACCOUNTS:
+            also = f"，也是{grid[phone]}" if phone in grid else ""
+            self.stdout.write(f"  {phone}  {name}（{labels[phone]}{also}）")
+        self.stdout.write("  admin        系统管理员（超级用户）")
