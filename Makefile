@@ -30,7 +30,8 @@ demo: install
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
-# Rebuild the demo school from scratch (wipes the demo database's records).
+# Rebuild the demo school from scratch. seed_demo refuses a database holding records it did not write (or
+# DANGXIAO_DEBUG=0); `$(PY) manage.py seed_demo --wipe-everything` lists them and asks first (README "Configuration").
 demo-reset: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo

@@ -98,6 +98,7 @@ PRIVATE = _WRAPPER_PRIVATE | {
     "queries_logged",
     "validate_thread_sharing",
     "_start_transaction_under_autocommit",
+    "in_atomic_block",
 }
 
 

@@ -219,7 +219,7 @@ def _insert_check_in(session_id: int, member_id: int, fields: dict, credit: dict
         entry = {"member": member_id, "session": session_id, "reference": "", "note": "", "created_at": row["marked_at"], **values}
         credit_params = db_values(StudyHourEntry, CREDIT_COLUMNS, entry)
     if connection.vendor == "postgresql":
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        with nullcontext() if transaction.get_autocommit() else transaction.atomic():  # a savepoint inside a transaction
             with connection.cursor() as cursor:
                 cursor.execute(_check_in_insert_sql(values is not None), params + credit_params)
                 inserted = cursor.fetchone()
