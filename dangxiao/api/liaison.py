@@ -131,7 +131,9 @@ class MatterOut(Schema):
     assigned_party_id: int | None
     duplicate_of_id: int | None
     households_benefited: int
-    overdue: bool
+    overdue: bool = Field(description="逾期：自首个期限错过起，直至解决或关闭（升级不改变）")
+    deadline: datetime | None = Field(description="当前层级的期限（待受理时为响应期限，其后为办结期限）")
+    original_deadline: datetime | None = Field(description="最初的期限（升级前；受理迟于响应期限时为响应期限）")
     created_at: datetime
     updated_at: datetime
     respond_by: datetime | None
@@ -211,6 +213,8 @@ def _matter(m: Matter, labels: dict[str, str], now: datetime) -> dict:
         "duplicate_of_id": m.duplicate_of_id,
         "households_benefited": m.households_benefited,
         "overdue": m.is_overdue(now),
+        "deadline": _local(m.current_deadline),
+        "original_deadline": _local(m.first_deadline),
         "created_at": _local(m.created_at),
         "updated_at": _local(m.updated_at),
         "respond_by": _local(m.respond_by),

@@ -174,6 +174,9 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
             "created_at",
             "respond_by",
             "resolve_by",
+            "first_respond_by",
+            "first_resolve_by",
+            "accepted_at",
             "level",
             "compound__name",
             "category__name",
@@ -183,7 +186,8 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
         .order_by("created_at", "pk")
     )
     for m in overdue:
-        m.deadline = m.current_deadline
+        # Late since the first deadline it missed (escalation renews the current one, not that).
+        m.deadline_kind, m.deadline = m.missed_deadline(now)
         m.late_hours = round(_hours(m.deadline, now), 1)
         m.late_days = round(m.late_hours / 24, 1)
         m.state_label = labels.get(m.state, m.state)

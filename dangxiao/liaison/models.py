@@ -250,6 +250,10 @@ class Matter(models.Model):
     updated_at = models.DateTimeField(_("更新时间"))
     respond_by = models.DateTimeField(_("响应期限"), null=True, blank=True)
     resolve_by = models.DateTimeField(_("办结期限"), null=True, blank=True)
+    # The deadlines as first set (on report, or on reopening for the fix); escalation moves
+    # respond_by/resolve_by to the new level's, never these: a matter stays overdue once late.
+    first_respond_by = models.DateTimeField(_("原响应期限"), null=True, blank=True)
+    first_resolve_by = models.DateTimeField(_("原办结期限"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
@@ -278,15 +282,48 @@ class Matter(models.Model):
 
     @property
     def current_deadline(self):
-        """The deadline that counts now: to respond while still reported, to resolve after that; None once
-        closed or fixed. `selectors.overdue_q` is the same test in SQL."""
+        """The deadline of the current level: to respond while still reported, to resolve after that;
+        None once closed or fixed."""
         if not self.is_open:
             return None
         return self.respond_by if self.state == "reported" else self.resolve_by
 
+    @property
+    def first_deadline(self):
+        """The deadline as first set for what is due: the response while still reported, or when it
+        came late (accepted after it); the fix otherwise. None once closed or fixed."""
+        if not self.is_open:
+            return None
+        first_respond = self.first_respond_by
+        if first_respond is not None and (self.state == "reported" or (self.accepted_at is not None and self.accepted_at > first_respond)):
+            return first_respond
+        return self.first_resolve_by
+
+    def missed_deadline(self, now) -> tuple[str, object] | None:
+        """("respond" | "resolve", when) of the earliest deadline this open matter has missed, or None.
+
+        A matter is overdue from the moment its first deadline passed until it is resolved or closed:
+        escalating it gives the new level fresh deadlines but does not make it punctual again.
+        `selectors.overdue_q` is the same test in SQL."""
+        if not self.is_open:
+            return None
+        missed = []
+        first_respond = self.first_respond_by
+        if first_respond is not None and first_respond < now:
+            if self.state == "reported" or (self.accepted_at is not None and self.accepted_at > first_respond):
+                missed.append((first_respond, "respond"))
+        if self.first_resolve_by is not None and self.first_resolve_by < now:
+            missed.append((self.first_resolve_by, "resolve"))
+        current = self.current_deadline
+        if current is not None and current < now:
+            missed.append((current, "respond" if self.state == "reported" else "resolve"))
+        if not missed:
+            return None
+        when, kind = min(missed)
+        return kind, when
+
     def is_overdue(self, now) -> bool:
-        deadline = self.current_deadline
-        return deadline is not None and deadline < now
+        return self.missed_deadline(now) is not None
 
 
 class MatterUpdate(models.Model):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from dangxiao.people.models import Organization
 
@@ -51,14 +51,21 @@ def distance_bands(members: QuerySet, lat, lon, bands=(1, 2, 5)) -> dict:
 
 
 def overdue_q(now: datetime, prefix: str = "") -> Q:
-    """Open matters past their deadline — to respond while still reported, to resolve after that —
-    the same test as the escalation job. `prefix` reaches matters through a relation ("matters__")."""
+    """Open matters that have missed a deadline (Matter.missed_deadline in SQL): the first response
+    deadline, while still reported or when the acceptance came after it; the first deadline for the
+    fix; or the current level's deadline. Escalation renews the current deadlines only, so a late
+    matter stays late until it is resolved or closed. `prefix` reaches matters through a relation
+    ("matters__")."""
     from .models import OPEN_STATES
 
     p = prefix
+    first_response = Q(**{f"{p}first_respond_by__lt": now}) & (
+        Q(**{f"{p}state": "reported"}) | Q(**{f"{p}accepted_at__gt": F(f"{p}first_respond_by")})
+    )
+    first_resolution = Q(**{f"{p}first_resolve_by__lt": now})
     late_response = Q(**{f"{p}state": "reported", f"{p}respond_by__lt": now})
     late_resolution = Q(**{f"{p}state__in": [s for s in OPEN_STATES if s != "reported"], f"{p}resolve_by__lt": now})
-    return late_response | late_resolution
+    return Q(**{f"{p}state__in": OPEN_STATES}) & (first_response | first_resolution | late_response | late_resolution)
 
 
 def follow_up_q(now: datetime) -> Q:

@@ -110,11 +110,18 @@ def _log(
     )
 
 
-def _deadlines(matter: Matter, now: datetime) -> None:
+def _deadlines(matter: Matter, now: datetime, *, first: bool = False) -> None:
+    """Deadlines counted from `now`. `first` when they start a cycle (a report, a reopening): they are
+    then also the original deadlines that keep a late matter overdue; an escalation renews only the
+    current level's."""
     category = matter.category
     if matter.accepted_at is None:
         matter.respond_by = now + timedelta(hours=category.respond_hours)
     matter.resolve_by = now + timedelta(days=category.resolve_days)
+    if first:
+        # After a reopening the response is long done: only the fix is due again.
+        matter.first_respond_by = matter.respond_by if matter.accepted_at is None else None
+        matter.first_resolve_by = matter.resolve_by
 
 
 def responsible_role(compound: Compound, *, household: Household | None = None, building: Building | None = None) -> GridRole | None:
@@ -220,7 +227,7 @@ def matter_report(
         created_at=now,
         updated_at=now,
     )
-    _deadlines(matter, now)
+    _deadlines(matter, now, first=True)
     matter.save()
     _add_photos(matter, photos, MatterPhoto.Stage.REPORT)
     label = actor_label(recorded_by) if recorded_by else (matter.reporter_name or "居民")
@@ -444,7 +451,7 @@ def matter_reopen(matter: Matter, *, actor=None, note: str = "", now: datetime |
     matter.households_benefited = 0
     matter.resolved_by = None
     matter.accepted_at = matter.accepted_at or now
-    _deadlines(matter, now)
+    _deadlines(matter, now, first=True)
     matter.save()
     _log(matter, MatterUpdate.Kind.REOPENED, actor=actor, label="" if actor else "反映人", note=note, from_state=before, now=now)
     return matter

@@ -82,7 +82,7 @@ def matter_list(request):
     labels = selectors.state_labels()
     for matter in page:
         matter.state_label = labels.get(matter.state, matter.state)
-        matter.deadline, matter.overdue = matter.current_deadline, matter.is_overdue(now)
+        _deadline_facts(matter, now)
     keep = request.GET.copy()
     for key in TAB_PARAMS:
         keep.pop(key, None)
@@ -108,6 +108,14 @@ def matter_list(request):
             "now": now,
         },
     )
+
+
+def _deadline_facts(matter: Matter, now) -> None:
+    """What the pages show of a matter's deadlines: the current level's, the original one when an
+    escalation has moved it (or the response came late), and whether it is overdue."""
+    matter.deadline, matter.overdue = matter.current_deadline, matter.is_overdue(now)
+    first = matter.first_deadline
+    matter.original_deadline = first if first is not None and first != matter.deadline else None
 
 
 # --- One matter --------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         update.from_label = labels.get(update.from_state, update.from_state)
         update.to_label = labels.get(update.to_state, update.to_state)
     matter.state_label = labels.get(matter.state, matter.state)
-    matter.deadline, matter.overdue = matter.current_deadline, matter.is_overdue(now)
+    _deadline_facts(matter, now)
     canned = list(
         CannedReply.objects.filter(Q(category__isnull=True) | Q(category_id=matter.category_id))
         .order_by("state__order", "-category_id", "title")
