@@ -271,6 +271,19 @@ def can_hold_calendar_feed(user, *, venue=None, teacher=None) -> bool:
     return False
 
 
+def can_manage_course(user, course) -> bool:
+    """Whether the user may attach and remove the course's materials: the board of its school, or the
+    staff over the organisation that owns it. A school-wide course (no owner) is the board's alone,
+    so a branch secretary cannot change what every member of the school reads."""
+    scope = scope_for(user)
+    if scope.is_superuser or board_schools(user).filter(pk=course.school_id).exists():
+        return True
+    if course.organization_id is None:
+        return False
+    path = apps.get_model("people", "Organization").objects.filter(pk=course.organization_id).values_list("path", flat=True).first()
+    return bool(path) and any(path.startswith(p) for p in scope.staff_paths)
+
+
 def get_school_object_or_404(user, model_label: str, pk, queryset: QuerySet | None = None):
     model = apps.get_model(*model_label.split("."))
     try:
@@ -413,3 +426,24 @@ def get_matter_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_matters(user, queryset).get(pk=pk)
     except (ValueError, TypeError, Matter.DoesNotExist):
         raise Http404(_("事项不存在或不在您的权限范围内")) from None
+
+
+def can_reveal_reporter(user, matter) -> bool:
+    """Who may see the full phone of a matter's reporter: staff over its compound, the compound's 片长
+    and 组长, and a 邻长 only for the households they cover or a matter assigned to them (one query
+    at most). Every reveal is still audited by the caller."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return True
+    if scope.member_id and matter.assigned_member_id == scope.member_id:
+        return True
+    Compound = apps.get_model("liaison", "Compound")
+    GridRole = apps.get_model("liaison", "GridRole")
+    mine = Q(kind__in=[GridRole.Kind.AREA_CHIEF, GridRole.Kind.GROUP_LEADER])
+    if matter.assigned_role_id:
+        mine |= Q(pk=matter.assigned_role_id)
+    if matter.household_id:
+        mine |= Q(households=matter.household_id)
+    if scope.staff_paths and Compound.objects.filter(staff_q(scope, "community__path"), pk=matter.compound_id).exists():
+        return True
+    return GridRole.objects.filter(mine, user_id=user.pk, compound_id=matter.compound_id).exists()

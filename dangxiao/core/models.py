@@ -12,6 +12,8 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("导入名单")
         OPEN311_ISSUE = "open311_issue", _("签发 Open311 密钥")
         OPEN311_REVOKE = "open311_revoke", _("吊销 Open311 密钥")
+        MATERIAL_UPLOAD = "material_upload", _("上传课程资料")
+        MATERIAL_REMOVE = "material_remove", _("删除课程资料")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

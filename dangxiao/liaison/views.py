@@ -195,6 +195,7 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         "canned": canned,
         "forms": forms,
         "masked_phone": mask_phone(matter.reporter_phone),
+        "can_reveal": bool(matter.reporter_phone) and access.can_reveal_reporter(request.user, matter),
         "revealed": revealed,
         "now": now,
     }
@@ -211,6 +212,7 @@ def matter_detail(request, pk: int):
 def matter_reveal(request, pk: int):
     """The reporter's full phone number, for the one handling the matter to call back; audited."""
     matter = _get_matter(request, pk)
+    access.require(access.can_reveal_reporter(request.user, matter))
     audit_record(
         request,
         "reveal",

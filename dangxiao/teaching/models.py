@@ -18,6 +18,11 @@ class Course(models.Model):
         FIELD = "field", _("流动课堂")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="courses")
+    # Who owns the course and so may attach and remove its materials (with the school's board): an
+    # organisation's own course is its staff's; empty means a school-wide course, the board's alone.
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("所属组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+    )
     plan = models.ForeignKey(
         TrainingPlan, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses", verbose_name=_("年度计划")
     )

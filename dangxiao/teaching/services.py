@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.core.audit import audit_record
 from dangxiao.core.params import is_sane_date, sane_date_message
 from dangxiao.people.models import Member, User
 
@@ -254,8 +255,10 @@ def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:
     return feed
 
 
-def course_material_add(course, upload, *, title: str, by: User):
-    """Attach a private file to a course after checking its type (by content) and size."""
+@transaction.atomic
+def course_material_add(course, upload, *, title: str, by: User, request=None):
+    """Attach a private file to a course after checking its type (by content) and size; audited.
+    Whether `by` may (access.can_manage_course) is the caller's check."""
     from django.core.exceptions import ValidationError
 
     from dangxiao.core.uploads import MATERIAL_KINDS, check_upload
@@ -266,6 +269,32 @@ def course_material_add(course, upload, *, title: str, by: User):
         kind = check_upload(upload, MATERIAL_KINDS)
     except ValidationError as exc:
         raise TeachingError(exc.messages[0]) from None
-    return CourseMaterial.objects.create(
+    material = CourseMaterial.objects.create(
         course=course, title=(title or upload.name)[:120], file=upload, content_type=kind.content_type, size=upload.size, uploaded_by=by
     )
+    audit_record(
+        request,
+        "material_upload",
+        object_type="course_material",
+        object_id=material.pk,
+        summary=f"上传课程资料：《{course.title}》{material.title}",
+        detail={"course": course.pk, "size": material.size, "content_type": material.content_type},
+    )
+    return material
+
+
+@transaction.atomic
+def course_material_remove(material, *, request=None) -> None:
+    """Delete a course's material, its file once the deletion is committed; audited."""
+    storage, name = material.file.storage, material.file.name
+    audit_record(
+        request,
+        "material_remove",
+        object_type="course_material",
+        object_id=material.pk,
+        summary=f"删除课程资料：《{material.course.title}》{material.title}",
+        detail={"course": material.course_id, "size": material.size},
+    )
+    material.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

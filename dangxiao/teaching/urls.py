@@ -15,6 +15,7 @@ urlpatterns = [
     path("courses/", views.course_list, name="course_list"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),
     path("materials/<int:pk>/", views.material_download, name="material_download"),
+    path("materials/<int:pk>/remove/", views.material_remove, name="material_remove"),
     path("surveys/", survey_views.survey_list, name="survey_list"),
     path("surveys/<int:pk>/", survey_views.survey_results, name="survey_results"),
     path("surveys/<int:pk>/answer/", survey_views.survey_answer, name="survey_answer"),

@@ -434,7 +434,7 @@ def course_list(request):
 
 
 def _course_or_404(request, pk: int) -> Course:
-    course = access.get_school_object_or_404(request.user, "teaching.Course", pk, Course.objects.select_related("topic"))
+    course = access.get_school_object_or_404(request.user, "teaching.Course", pk, Course.objects.select_related("topic", "organization"))
     access.require(selectors.can_read_course(request.user, course))
     return course
 
@@ -442,15 +442,15 @@ def _course_or_404(request, pk: int) -> Course:
 @login_required
 def course_detail(request, pk: int):
     course = _course_or_404(request, pk)
-    can_upload = access.scope_for(request.user).is_staff
+    can_manage = access.can_manage_course(request.user, course)
     if request.method == "POST":
-        access.require(can_upload)
+        access.require(can_manage)
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("请选择要上传的文件"))
         else:
             try:
-                services.course_material_add(course, upload, title=request.POST.get("title", ""), by=request.user)
+                services.course_material_add(course, upload, title=request.POST.get("title", ""), by=request.user, request=request)
             except services.TeachingError as exc:
                 messages.error(request, str(exc))
             else:
@@ -459,8 +459,22 @@ def course_detail(request, pk: int):
     return render(
         request,
         "teaching/course_detail.html",
-        {"active": "courses", "course": course, "materials": course.materials.order_by("-uploaded_at"), "can_upload": can_upload},
+        {"active": "courses", "course": course, "materials": course.materials.order_by("-uploaded_at"), "can_manage": can_manage},
     )
+
+
+@login_required
+@require_POST
+def material_remove(request, pk: int):
+    """Only the course's owners (access.can_manage_course) remove its materials; audited."""
+    from .models import CourseMaterial
+
+    material = get_object_or_404(CourseMaterial.objects.select_related("course"), pk=pk)
+    course = _course_or_404(request, material.course_id)
+    access.require(access.can_manage_course(request.user, course))
+    services.course_material_remove(material, request=request)
+    messages.success(request, _("资料“%(title)s”已删除。") % {"title": material.title})
+    return redirect("teaching:course_detail", course.pk)
 
 
 @login_required
