@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dangxiao.liaison import services
+from dangxiao.liaison import services, settings_services
 from dangxiao.liaison.figures import FigureFilters, Period, liaison_figures, percentile
 from dangxiao.liaison.models import CannedReply, Matter, MatterCategory, MatterState
 
@@ -309,7 +309,7 @@ def test_the_board_edits_categories_labels_and_replies(liaison):
     r = int(data["replies-TOTAL_FORMS"]) - 1
     data.update({f"replies-{r}-state": "in_progress", f"replies-{r}-title": "已联系物业", f"replies-{r}-text": "已联系物业上门处理。"})
     data["replies-0-DELETE"] = "on"
-    first_reply = CannedReply.objects.order_by("state__order", "title", "pk").first()
+    first_reply = settings_services.replies_for_settings(liaison["tree"]["WY"]).first()
     response = client.post(reverse("liaison_figures:settings"), data)
     assert response.status_code == 302
     bike = MatterCategory.objects.get(code="e_bike_charging")
@@ -317,7 +317,7 @@ def test_the_board_edits_categories_labels_and_replies(liaison):
     parking = MatterCategory.objects.get(code="parking")
     assert (parking.name, parking.resolve_days, parking.active) == ("停车", 5, True)
     assert MatterState.objects.get(code="reported").label == "待核实"
-    assert CannedReply.objects.filter(title="已联系物业", state_id="in_progress").exists()
+    assert CannedReply.objects.filter(title="已联系物业", state="in_progress", working_committee=liaison["tree"]["WY"]).exists()
     assert not CannedReply.objects.filter(pk=first_reply.pk).exists()
 
 
@@ -375,26 +375,32 @@ def test_the_settings_page_costs_few_queries(liaison):
     url = reverse("liaison_figures:settings")
     first = _page_queries(client, url)
     for i in range(5):
-        CannedReply.objects.create(state_id="accepted", title=f"回复{i}", text="内容")
+        CannedReply.objects.create(working_committee=liaison["tree"]["WY"], state="accepted", title=f"回复{i}", text="内容")
     assert _page_queries(client, url) == first
 
 
 def test_a_matter_reported_while_the_board_edits_still_locks_the_code(liaison):
     """The form read no matters, one arrived before the save: the service refuses and saves nothing."""
-    from dangxiao.liaison import settings_services
     from dangxiao.liaison.figures_forms import CannedReplyFormSet, CategoryFormSet, StateFormSet
 
     client = login(liaison["users"]["principal"])
     data = _settings_data(client)
     data["categories-0-code"] = "charging"
     data["states-0-label"] = "待核实"
-    stale = MatterCategory.objects.order_by("order", "code")  # no matter_count: the form sees none
-    categories = CategoryFormSet(data, queryset=stale, prefix="categories")
-    states = StateFormSet(data, queryset=settings_services.states_for_settings(), prefix="states")
-    replies = CannedReplyFormSet(data, queryset=settings_services.replies_for_settings(), prefix="replies")
+    committee = liaison["tree"]["WY"]
+    stale = MatterCategory.objects.filter(working_committee=committee).order_by("order", "code")  # no matter_count: the form sees none
+    categories = CategoryFormSet(data, queryset=stale, prefix="categories", committee=committee)
+    states = StateFormSet(data, queryset=settings_services.states_for_settings(committee), prefix="states")
+    state_list, category_list = list(states.queryset), list(stale)
+    replies = CannedReplyFormSet(
+        data,
+        queryset=settings_services.replies_for_settings(committee),
+        prefix="replies",
+        form_kwargs={"states": state_list, "categories": category_list, "committee": committee},
+    )
     assert categories.is_valid() and states.is_valid() and replies.is_valid()
     report(liaison)  # an e_bike_charging matter arrives
     before = _snapshot()
     with pytest.raises(settings_services.SettingsError, match="e_bike_charging”已有事项"):
-        settings_services.settings_save(categories=categories, states=states, replies=replies)
+        settings_services.settings_save(committee, categories=categories, states=states, replies=replies)
     assert _snapshot() == before

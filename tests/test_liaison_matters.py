@@ -228,10 +228,17 @@ def test_assigning_to_another_compounds_role_or_an_unknown_member_is_refused(lia
 def test_changing_state_with_a_canned_reply(liaison):
     matter = report(liaison)
     client = login(liaison["users"]["neighbour"])
+    committee = liaison["tree"]["WY"]
     own = CannedReply.objects.create(
-        state_id="in_progress", category=liaison["categories"]["e_bike_charging"], title="安排电工", text="已联系电工上门。"
+        working_committee=committee,
+        state="in_progress",
+        category=liaison["categories"]["e_bike_charging"],
+        title="安排电工",
+        text="已联系电工上门。",
     )
-    CannedReply.objects.create(state_id="in_progress", category=liaison["categories"]["noise"], title="噪音", text="别的类别")
+    CannedReply.objects.create(
+        working_committee=committee, state="in_progress", category=liaison["categories"]["noise"], title="噪音", text="别的类别"
+    )
     html = client.get(detail_url(matter)).content.decode()
     canned = json.loads(re.search(r'<script id="canned-replies" type="application/json">(.*?)</script>', html, re.S).group(1))
     titles = [(c["state_id"], c["title"]) for c in canned]

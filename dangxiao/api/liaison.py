@@ -81,6 +81,7 @@ def compound_list(request, query: Query[PageQuery]):
 
 class CategoryOut(Schema):
     id: int
+    working_committee: Ref = Field(description="类别所属的党工委：各党工委各有一套类别")
     code: str = Field(description="也是 Open311 的 service_code")
     name: str
     description: str
@@ -89,11 +90,17 @@ class CategoryOut(Schema):
     active: bool
 
 
-@router.get("/liaison/categories", response=list[CategoryOut], summary="Matter categories (事项类别) with their deadlines")
+@router.get(
+    "/liaison/categories",
+    response=list[CategoryOut],
+    summary="Matter categories (事项类别) of the caller's working committees, with their deadlines",
+)
 def category_list(request):
+    committees = selectors.committee_ids_of(selectors.with_committee(access.filter_compounds(request.user)).only("id"))
     return [
         {
             "id": c.pk,
+            "working_committee": ref(c.working_committee),
             "code": c.code,
             "name": c.name,
             "description": c.description,
@@ -101,7 +108,9 @@ def category_list(request):
             "resolve_days": c.resolve_days,
             "active": c.active,
         }
-        for c in MatterCategory.objects.order_by("order", "code")
+        for c in MatterCategory.objects.filter(working_committee_id__in=committees)
+        .select_related("working_committee")
+        .order_by("working_committee__path", "order", "code")
     ]
 
 
@@ -193,6 +202,19 @@ def _assigned(m: Matter) -> str | None:
     return None
 
 
+def _labels():
+    """A matter's working committee's labels for the states, read once per committee."""
+    read: dict[int, dict[str, str]] = {}
+
+    def labels(m: Matter) -> dict[str, str]:
+        committee = m.category.working_committee_id
+        if committee not in read:
+            read[committee] = selectors.state_labels(committee)
+        return read[committee]
+
+    return labels
+
+
 def _matter(m: Matter, labels: dict[str, str], now: datetime) -> dict:
     return {
         "id": m.pk,
@@ -243,8 +265,8 @@ def matter_list(request, query: Query[MatterQuery]):
         qs = qs.filter(compound_id=query.compound)
     if query.overdue is not None:
         qs = qs.filter(overdue_q(now)) if query.overdue else qs.exclude(overdue_q(now))
-    labels = selectors.state_labels()
-    return paginate(qs, query, lambda m: _matter(m, labels, now))
+    labels = _labels()
+    return paginate(qs, query, lambda m: _matter(m, labels(m), now))
 
 
 def _detail(request, pk: int, *, reveal: bool = False) -> dict:
@@ -254,7 +276,7 @@ def _detail(request, pk: int, *, reveal: bool = False) -> dict:
         audit_record(request, "reveal", object_type="matter", object_id=matter.pk, summary=f"查看关键小事 #{matter.pk} 反映人的完整手机号")
     updates = MatterUpdate.objects.filter(matter=matter).order_by("at", "id")
     return {
-        **_matter(matter, selectors.state_labels(), timezone.now()),
+        **_matter(matter, selectors.state_labels(matter.category.working_committee_id), timezone.now()),
         "reporter_name": matter.reporter_name,
         "reporter_phone": matter.reporter_phone if reveal else mask_phone(matter.reporter_phone),
         "phone_revealed": bool(reveal and matter.reporter_phone),
@@ -311,7 +333,7 @@ def _failed(exc: services.MatterError) -> Status:
 )
 def matter_create(request, body: MatterIn):
     compound = access.get_compound_or_404(request.user, body.compound_id)
-    category = MatterCategory.objects.filter(code=body.category).first()
+    category = selectors.committee_categories(selectors.compound_committee_id(compound)).filter(code=body.category).first()
     access.require(category is not None)
     building = household = None
     if body.building_id:

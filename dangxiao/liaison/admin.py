@@ -67,14 +67,20 @@ class PartyAdmin(SuperuserOnly):
 
 @admin.register(MatterCategory)
 class MatterCategoryAdmin(SuperuserOnly):
-    list_display = ("name", "code", "respond_hours", "resolve_days", "order", "active")
+    list_display = ("name", "code", "working_committee", "respond_hours", "resolve_days", "order", "active")
     list_editable = ("order", "active")
+    list_filter = ("working_committee",)
+    list_select_related = ("working_committee",)
+    raw_id_fields = ("working_committee",)
 
 
 @admin.register(MatterState)
 class MatterStateAdmin(SuperuserOnly):
-    list_display = ("code", "label", "order")
+    list_display = ("code", "label", "working_committee", "order")
     list_editable = ("label", "order")
+    list_filter = ("working_committee",)
+    list_select_related = ("working_committee",)
+    raw_id_fields = ("working_committee",)
 
 
 class MatterUpdateInline(admin.TabularInline):
@@ -105,7 +111,10 @@ class MatterAdmin(SuperuserOnly):
 
 @admin.register(CannedReply)
 class CannedReplyAdmin(SuperuserOnly):
-    list_display = ("title", "state", "category")
+    list_display = ("title", "state", "category", "working_committee")
+    list_filter = ("working_committee",)
+    list_select_related = ("category", "working_committee")
+    raw_id_fields = ("working_committee", "category")
 
 
 @admin.register(Open311Client)

@@ -1,7 +1,10 @@
-"""The states, categories and canned replies every install starts with (seeded by migration 0003).
+"""The states, categories and canned replies every working committee starts with.
 
-`ensure_defaults` is idempotent and takes an app registry, so the migration passes its historical
-models and tests call it after a transactional test has flushed the tables.
+A working committee (or a tree's root, for nodes with no committee above them; see
+people.selectors.committee_id_subquery) gets them when it is created: `committee_saved` is connected to
+Organization's post_save by LiaisonConfig.ready, because the people app, where committees are
+created (admin, demo, shell), must not know about liaison. Existing committees were given the
+install's settings as they stood by migration 0007.
 """
 
 from django.apps import apps as django_apps
@@ -34,15 +37,33 @@ REPLIES = [
 ]
 
 
-def ensure_defaults(apps=django_apps) -> None:
+def ensure_defaults(committee, apps=django_apps) -> bool:
+    """Give `committee` the default states, categories and canned replies unless it has settings of its
+    own already (one query then). Returns whether it did."""
     MatterState = apps.get_model("liaison", "MatterState")
-    for order, (code, label) in enumerate(STATES):
-        MatterState.objects.get_or_create(code=code, defaults={"label": label, "order": order})
     MatterCategory = apps.get_model("liaison", "MatterCategory")
-    for order, (code, name, description, hours, days) in enumerate(CATEGORIES):
-        MatterCategory.objects.get_or_create(
-            code=code, defaults={"name": name, "description": description, "respond_hours": hours, "resolve_days": days, "order": order}
-        )
     CannedReply = apps.get_model("liaison", "CannedReply")
-    for state, title, text in REPLIES:
-        CannedReply.objects.get_or_create(state_id=state, title=title, defaults={"text": text})
+    if MatterState.objects.filter(working_committee=committee).exists():
+        return False
+    MatterState.objects.bulk_create(
+        MatterState(working_committee=committee, code=code, label=label, order=order) for order, (code, label) in enumerate(STATES)
+    )
+    MatterCategory.objects.bulk_create(
+        MatterCategory(
+            working_committee=committee, code=code, name=name, description=description, respond_hours=hours, resolve_days=days, order=order
+        )
+        for order, (code, name, description, hours, days) in enumerate(CATEGORIES)
+    )
+    CannedReply.objects.bulk_create(
+        CannedReply(working_committee=committee, state=state, title=title, text=text) for state, title, text in REPLIES
+    )
+    return True
+
+
+def committee_saved(sender, instance, created: bool = False, raw: bool = False, **kwargs) -> None:
+    """post_save of Organization: a new working committee, or a new tree's root, gets the defaults (a
+    node made a working committee later, too). Fixtures being loaded (raw) are left as they are."""
+    if raw:
+        return
+    if instance.kind == instance.Kind.WORKING_COMMITTEE or instance.depth == 1:
+        ensure_defaults(instance)

@@ -29,6 +29,7 @@ from dangxiao.people.models import Member, Organization, User
 
 from . import services as S
 from .models import Building, Compound, GridRole, Household, Matter, MatterCategory, MatterUpdate, Party
+from .selectors import committee_categories, compound_committee_id
 
 # The community service centres of the school demo (latitude, longitude).
 CENTRES = {1: (28.1652, 112.9786), 2: (28.1748, 112.9892), 3: (28.1593, 112.9905), 4: (28.1801, 112.9740), 5: (28.1687, 112.9671)}
@@ -415,7 +416,7 @@ class _History:
         self.grid, self.rng = grid, rng
         self.queue: list = []
         self.seq = itertools.count()
-        self.categories = {c.code: c for c in MatterCategory.objects.all()}
+        self.categories = {c.code: c for c in _demo_categories(grid)}
         self.escalated: dict[int, tuple[datetime, int | None]] = {}  # matter id → when and to whom
 
     # the clock
@@ -634,7 +635,7 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
     compounds = grid.compounds
     sizes = [sum(len(grid.households[b.pk]) for b in grid.buildings[c.pk]) for c in compounds]
     specs: list[_Spec] = []
-    deadlines = dict(MatterCategory.objects.values_list("code", "resolve_days"))
+    deadlines = {c.code: c.resolve_days for c in _demo_categories(grid)}
 
     def new(created, compound, code, fate, building=None, household=None, **kw) -> _Spec:
         building = building or rng.choice(grid.buildings[compound.pk])
@@ -706,6 +707,11 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
         if fate == "resolved":
             spec.after = "confirm"
     return specs
+
+
+def _demo_categories(grid: _Grid) -> list[MatterCategory]:
+    """The categories of the demo's one working committee, the committee of all its compounds."""
+    return list(committee_categories(compound_committee_id(grid.compounds[0])))
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from dangxiao.core import access, xlsx
 from dangxiao.people.models import Member
 
 from .models import STATE_TYPES, STATES, GridRole, MatterCategory, MatterUpdate, StateType
-from .selectors import overdue_q, state_labels
+from .selectors import default_state_labels, overdue_q, state_labels, with_committee
 
 TOP = 10
 # The reporter's answers are logged under this label; the question itself under "系统" (services).
@@ -126,10 +126,13 @@ def _hours(start: datetime, end: datetime | None) -> float | None:
     return max((end - start).total_seconds(), 0) / 3600
 
 
-def visible_compounds(user) -> list[tuple[int, str, int, str]]:
-    """(id, name, community id, community name) of the compounds whose figures the user sees (one query)."""
+def visible_compounds(user) -> list[tuple[int, str, int, str, int]]:
+    """(id, name, community id, community name, working committee id) of the compounds whose figures
+    the user sees (one query)."""
     return list(
-        access.filter_compounds(user).order_by("community__name", "name").values_list("id", "name", "community_id", "community__name")
+        with_committee(access.filter_compounds(user))
+        .order_by("community__name", "name")
+        .values_list("id", "name", "community_id", "community__name", "committee_id")
     )
 
 
@@ -148,8 +151,9 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
     place = Q(compound_id__in=[c[0] for c in compounds])
     scoped = access.filter_matters(user).filter(place)
     matters = scoped.filter(filters.period.q())
-    labels = state_labels()
-    categories = {c.pk: c for c in MatterCategory.objects.all()}
+    # The labels of the user's working committee; the default ones to whoever sees several.
+    committee_ids = {c[4] for c in compounds} - {None}
+    labels = state_labels(committee_ids.pop()) if len(committee_ids) == 1 else default_state_labels()
     rows = list(
         matters.values_list(
             "state",
@@ -164,6 +168,7 @@ def liaison_figures(user, filters: FigureFilters, *, now: datetime, compounds: l
             "recorded_by_id",
         )
     )
+    categories = {c.pk: c for c in MatterCategory.objects.filter(pk__in={row[1] for row in rows})}
     overdue = list(
         scoped.filter(overdue_q(now))
         .select_related("compound", "category", "assigned_role")

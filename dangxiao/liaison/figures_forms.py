@@ -137,6 +137,12 @@ class CategoryForm(forms.ModelForm):
 
 
 class BaseCategoryFormSet(BaseModelFormSet):
+    """A working committee's categories (`committee`): codes are unique within it."""
+
+    def __init__(self, *args, committee=None, **kwargs):
+        self.committee = committee
+        super().__init__(*args, **kwargs)
+
     def validate_unique(self):
         pass  # see clean(): the same check, with a message that names the code
 
@@ -145,7 +151,7 @@ class BaseCategoryFormSet(BaseModelFormSet):
         if any(form.errors for form in self.forms):
             return
         seen: dict[str, int] = {}
-        existing = dict(MatterCategory.objects.values_list("code", "pk"))
+        existing = dict(MatterCategory.objects.filter(working_committee=self.committee).values_list("code", "pk"))
         edited = {form.instance.pk for form in self.forms if form.instance.pk}
         for form in self.forms:
             if not form.has_changed() and not form.instance.pk:
@@ -188,7 +194,8 @@ class BaseStateFormSet(BaseModelFormSet):
             raise forms.ValidationError(_("状态名称不能重复：%(labels)s") % {"labels": "、".join(duplicates)})
 
 
-StateFormSet = modelformset_factory(MatterState, form=StateLabelForm, formset=BaseStateFormSet, extra=0, can_delete=False)
+# The codes are fixed: labels are edited, never added.
+StateFormSet = modelformset_factory(MatterState, form=StateLabelForm, formset=BaseStateFormSet, extra=0, can_delete=False, edit_only=True)
 
 
 class CannedReplyForm(forms.ModelForm):
@@ -202,15 +209,13 @@ class CannedReplyForm(forms.ModelForm):
         }
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, states=None, categories=None, **kwargs):
+    def __init__(self, *args, states=(), categories=(), committee=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Choices from lists read once for the whole formset, not one query per form.
-        if states is not None:
-            self.fields["state"].queryset = MatterState.objects.all()
-            self.fields["state"].choices = [("", "---------")] + [(s.pk, s.label) for s in states]
-        if categories is not None:
-            self.fields["category"].queryset = MatterCategory.objects.all()
-            self.fields["category"].choices = [("", _("全部类别"))] + [(c.pk, c.name) for c in categories]
+        # Choices from lists read once for the whole formset, not one query per form: the states
+        # with the committee's labels, and its own categories only.
+        self.fields["state"].choices = [("", "---------")] + [(s.code, s.label) for s in states]
+        self.fields["category"].queryset = MatterCategory.objects.filter(working_committee=committee)
+        self.fields["category"].choices = [("", _("全部类别"))] + [(c.pk, c.name) for c in categories]
 
 
 CannedReplyFormSet = modelformset_factory(CannedReply, form=CannedReplyForm, extra=1, can_delete=True)

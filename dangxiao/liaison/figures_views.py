@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from dangxiao.core import access
 
 from . import figures as figures_selectors
-from . import settings_services
+from . import selectors, settings_services
 from .figures_forms import CannedReplyFormSet, CategoryFormSet, FiguresFilterForm, StateFormSet
 from .models import StateType
 
@@ -80,27 +80,45 @@ def figures_export(request):
     return response
 
 
+def _committee(request, committees: list):
+    """The committee chosen (?committee= or the form's field), the first one by default; another
+    committee is 404."""
+    chosen = request.POST.get("committee") or request.GET.get("committee")
+    if not chosen:
+        return committees[0]
+    committee = next((c for c in committees if str(c.pk) == chosen), None)
+    access.require(committee is not None)
+    return committee
+
+
 @login_required
 def liaison_settings(request):
-    """Categories, state labels and canned replies: the board only; everything saved or nothing."""
-    access.require(access.scope_for(request.user).is_board)
-    category_qs = settings_services.categories_for_settings()
-    state_qs = settings_services.states_for_settings()
-    reply_qs = settings_services.replies_for_settings()
+    """A working committee's categories, state labels and canned replies: its school's board only;
+    everything saved or nothing."""
+    committees = selectors.board_committees(request.user)
+    committee = _committee(request, committees)
+    category_qs = settings_services.categories_for_settings(committee)
+    state_qs = settings_services.states_for_settings(committee)
+    reply_qs = settings_services.replies_for_settings(committee)
     data = request.POST if request.method == "POST" else None
-    categories = CategoryFormSet(data, queryset=category_qs, prefix="categories")
+    categories = CategoryFormSet(data, queryset=category_qs, prefix="categories", committee=committee)
     states = StateFormSet(data, queryset=state_qs, prefix="states")
     state_list, category_list = list(state_qs), list(category_qs)
-    replies = CannedReplyFormSet(data, queryset=reply_qs, prefix="replies", form_kwargs={"states": state_list, "categories": category_list})
+    replies = CannedReplyFormSet(
+        data,
+        queryset=reply_qs,
+        prefix="replies",
+        form_kwargs={"states": state_list, "categories": category_list, "committee": committee},
+    )
     if request.method == "POST":
         if categories.is_valid() and states.is_valid() and replies.is_valid():
             try:
-                settings_services.settings_save(categories=categories, states=states, replies=replies)
+                settings_services.settings_save(committee, categories=categories, states=states, replies=replies)
             except settings_services.SettingsError as exc:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _("联户设置已保存。"))
-                return redirect("liaison_figures:settings")
+                return redirect(f"{reverse('liaison_figures:settings')}?committee={committee.pk}")
         else:
             messages.error(request, _("有填写错误，未保存任何修改，请按提示修改。"))
     return render(
@@ -108,6 +126,8 @@ def liaison_settings(request):
         "liaison/figures/settings.html",
         {
             "active": "liaison_settings",
+            "committees": committees,
+            "committee": committee,
             "categories": categories,
             "states": states,
             "replies": replies,

@@ -124,9 +124,11 @@ class Party(models.Model):
 
 
 class MatterCategory(models.Model):
-    """What residents can report (the Open311 'service'); deadlines are per category."""
+    """What residents can report (the Open311 'service'); deadlines are per category. Each working
+    committee has its own (liaison.defaults seeds a new one)."""
 
-    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    working_committee = models.ForeignKey(Organization, verbose_name=_("所属党工委"), on_delete=models.CASCADE, related_name="+")
+    code = models.SlugField(_("代码"), max_length=40)
     name = models.CharField(_("名称"), max_length=40)
     description = models.CharField(_("说明"), max_length=200, blank=True)
     respond_hours = models.PositiveIntegerField(_("响应时限（小时）"), default=24)
@@ -138,6 +140,7 @@ class MatterCategory(models.Model):
         verbose_name = _("事项类别")
         verbose_name_plural = _("事项类别")
         ordering = ["order", "code"]
+        constraints = [models.UniqueConstraint(fields=["working_committee", "code"], name="category_code_unique_per_committee")]
 
     def __str__(self) -> str:
         return self.name
@@ -147,26 +150,6 @@ class StateType(models.TextChoices):
     OPEN = "open", _("处理中")
     CLOSED = "closed", _("已关闭")
     FIXED = "fixed", _("已解决")
-
-
-class MatterState(models.Model):
-    """The label of each state code; the codes and their types are fixed (STATE_TYPES)."""
-
-    code = models.CharField(_("代码"), max_length=20, primary_key=True)
-    label = models.CharField(_("名称"), max_length=20)
-    order = models.PositiveSmallIntegerField(_("排序"), default=0)
-
-    class Meta:
-        verbose_name = _("事项状态")
-        verbose_name_plural = _("事项状态")
-        ordering = ["order"]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def type(self) -> str:
-        return STATE_TYPES[self.code]
 
 
 # code → (type, default label); the order is the order of the lifecycle.
@@ -182,6 +165,29 @@ STATES = {
 }
 STATE_TYPES = {code: kind for code, (kind, _label) in STATES.items()}
 OPEN_STATES = tuple(c for c, t in STATE_TYPES.items() if t == StateType.OPEN)
+STATE_CHOICES = [(code, label) for code, (_kind, label) in STATES.items()]
+
+
+class MatterState(models.Model):
+    """A working committee's label for one state code; the codes and their types are fixed (STATE_TYPES)."""
+
+    working_committee = models.ForeignKey(Organization, verbose_name=_("所属党工委"), on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(_("代码"), max_length=20, choices=STATE_CHOICES)
+    label = models.CharField(_("名称"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("事项状态")
+        verbose_name_plural = _("事项状态")
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["working_committee", "code"], name="state_label_unique_per_committee")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def type(self) -> str:
+        return STATE_TYPES[self.code]
 
 
 class Level(models.TextChoices):
@@ -381,9 +387,11 @@ class MatterPhoto(models.Model):
 
 
 class CannedReply(models.Model):
-    """A ready-made note offered when a matter moves to a state (FixMyStreet's response templates)."""
+    """A ready-made note offered when a matter moves to a state (FixMyStreet's response templates), set
+    up per working committee."""
 
-    state = models.ForeignKey(MatterState, verbose_name=_("状态"), on_delete=models.CASCADE, related_name="canned_replies")
+    working_committee = models.ForeignKey(Organization, verbose_name=_("所属党工委"), on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(_("状态"), max_length=20, choices=STATE_CHOICES)
     category = models.ForeignKey(MatterCategory, verbose_name=_("类别（空为全部）"), null=True, blank=True, on_delete=models.CASCADE)
     title = models.CharField(_("标题"), max_length=40)
     text = models.TextField(_("内容"), max_length=500)
@@ -391,7 +399,7 @@ class CannedReply(models.Model):
     class Meta:
         verbose_name = _("常用回复")
         verbose_name_plural = _("常用回复")
-        ordering = ["state__order", "title"]
+        ordering = ["title", "pk"]
 
     def __str__(self) -> str:
         return self.title

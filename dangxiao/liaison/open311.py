@@ -52,7 +52,19 @@ def w3c(dt: datetime | None) -> str | None:
 # --- Services ------------------------------------------------------------------------------------
 
 
-def service_list() -> list[dict]:
+def _committee(params) -> Organization:
+    """The working committee whose services are asked for: `jurisdiction_id` (its code), which may be
+    left out when the install serves one committee only, as GeoReport v2 allows."""
+    code = (params.get("jurisdiction_id") or "").strip()
+    if code:
+        return _jurisdiction(code)
+    committees = list(Organization.objects.filter(kind=Organization.Kind.WORKING_COMMITTEE).order_by("path")[:2])
+    if len(committees) != 1:
+        raise Open311Error(400, "本系统服务多个辖区，请提供 jurisdiction_id（党工委的组织编码）")
+    return committees[0]
+
+
+def service_list(params) -> list[dict]:
     return [
         {
             "service_code": c.code,
@@ -63,12 +75,12 @@ def service_list() -> list[dict]:
             "keywords": ",".join(k for k in (c.name, c.code.replace("_", " ")) if k),
             "group": GROUP,
         }
-        for c in MatterCategory.objects.filter(active=True).order_by("order", "code")
+        for c in MatterCategory.objects.filter(working_committee=_committee(params), active=True).order_by("order", "code")
     ]
 
 
-def service_definition(code: str) -> dict:
-    if not MatterCategory.objects.filter(code=code, active=True).exists():
+def service_definition(code: str, params) -> dict:
+    if not MatterCategory.objects.filter(working_committee=_committee(params), code=code, active=True).exists():
         raise Open311Error(404, "未找到该服务类别（service_code）")
     # No extra attributes are required; a compound may be given as attribute[compound_id].
     return {"service_code": code, "attributes": []}
@@ -167,8 +179,10 @@ def request_list(params, *, now: datetime | None = None) -> list[dict]:
     status and dates (the last 90 days when no date is given), at most 1000, newest first."""
     now = now or timezone.now()
     qs = public_matters()
+    committee = None
     if params.get("jurisdiction_id"):
-        qs = qs.filter(compound__community__path__startswith=_jurisdiction(params["jurisdiction_id"]).path)
+        committee = _jurisdiction(params["jurisdiction_id"])
+        qs = qs.filter(compound__community__path__startswith=committee.path)
     ids = _split(params.get("service_request_id", ""))
     if ids:
         if any(_id(i) is None for i in ids):
@@ -176,7 +190,10 @@ def request_list(params, *, now: datetime | None = None) -> list[dict]:
         return [request_out(m) for m in qs.filter(pk__in=[_id(i) for i in ids])[:MAX_RESULTS]]
     codes = _split(params.get("service_code", ""))
     if codes:
-        known = set(MatterCategory.objects.filter(code__in=codes).values_list("code", flat=True))
+        categories = MatterCategory.objects.filter(code__in=codes)
+        if committee is not None:
+            categories = categories.filter(working_committee=committee)
+        known = set(categories.values_list("code", flat=True))
         if unknown := [c for c in codes if c not in known]:
             raise Open311Error(404, f"未找到服务类别：{', '.join(unknown)}")
         qs = qs.filter(category__code__in=codes)
@@ -289,7 +306,8 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
-    category = MatterCategory.objects.filter(code=code, active=True).first()
+    # The key's working committee's categories: another committee's codes are not its services.
+    category = MatterCategory.objects.filter(working_committee=client.working_committee, code=code, active=True).first()
     if category is None:
         raise Open311Error(404, "未找到该服务类别（service_code）")
     compound, location = locate(client, params)

@@ -9,16 +9,13 @@ from django.views.decorators.http import require_POST
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 
-from . import open311
+from . import open311, selectors
 from .models import Open311Client
 from .services import MatterError
 
 
 def _committees(request) -> list:
-    """The working committees of the schools whose board the user sits on; nobody else finds the page."""
-    schools = list(access.board_schools(request.user).select_related("organization").order_by("organization__path"))
-    access.require(bool(schools))
-    return [s.organization for s in schools]
+    return selectors.board_committees(request.user)
 
 
 @login_required

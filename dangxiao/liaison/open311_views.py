@@ -36,13 +36,16 @@ def _params(request) -> dict:
 
 @require_GET
 def services(request):
-    return _json(open311.service_list())
+    try:
+        return _json(open311.service_list(request.GET))
+    except Open311Error as exc:
+        return _error(exc)
 
 
 @require_GET
 def service_definition(request, code: str):
     try:
-        return _json(open311.service_definition(code))
+        return _json(open311.service_definition(code, request.GET))
     except Open311Error as exc:
         return _error(exc)
 

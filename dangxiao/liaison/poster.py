@@ -12,7 +12,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import Compound, MatterCategory
+from . import selectors
+from .models import Compound
 
 DOCUMENT_LANGUAGE = "zh-hans"
 
@@ -30,7 +31,9 @@ def poster_pdf(compound: Compound, report_url: str) -> bytes:
         "compound": compound,
         "url": report_url,
         "qr": qr_data_uri(report_url),
-        "categories": list(MatterCategory.objects.filter(active=True).only("name", "description")),
+        "categories": list(
+            selectors.committee_categories(selectors.compound_committee_id(compound), active=True).only("name", "description")
+        ),
     }
     with translation.override(DOCUMENT_LANGUAGE):
         html = render_to_string("liaison/public/poster.html", context)

@@ -7,6 +7,7 @@ services', which answer in Chinese with MatterError.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import selectors
 from .models import Building, Compound, MatterCategory
 
 DESCRIPTION_MAX = 1000
@@ -48,7 +49,8 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         category_field = self.fields["category"]
         building_field = self.fields["building"]
-        category_field.queryset = MatterCategory.objects.filter(active=True)
+        # The categories of the compound's own working committee only.
+        category_field.queryset = selectors.committee_categories(selectors.compound_committee_id(compound), active=True)
         building_field.queryset = Building.objects.filter(compound=compound)
         # Lists already read by the view, so that rendering the choices costs no further query.
         if categories is not None:

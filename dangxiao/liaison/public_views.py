@@ -26,7 +26,7 @@ from dangxiao.core.middleware import limits_its_body
 from dangxiao.core.params import id_param
 
 from . import poster, selectors, services
-from .models import Building, Compound, GridRole, Matter, MatterCategory, StateType
+from .models import Building, Compound, GridRole, Matter, StateType
 from .public_forms import MAX_BODY_BYTES, NoteForm, ReopenForm, ReportForm
 from .services import MatterError
 
@@ -56,12 +56,8 @@ def _similar(compound: Compound, category_id, now) -> list[Matter]:
 
 
 def _labelled(matters: list[Matter]) -> list[Matter]:
-    """Each matter with the school's label for its state (one query)."""
-    if matters:
-        labels = selectors.state_labels()
-        for m in matters:
-            m.state_label = labels.get(m.state, m.state)
-    return matters
+    """Each matter with its working committee's label for its state (one query)."""
+    return selectors.label_matters(matters)
 
 
 def _too_large(request) -> bool:
@@ -74,7 +70,7 @@ def _too_large(request) -> bool:
 
 
 def _report_context(compound: Compound, form: ReportForm, **extra) -> dict:
-    categories = list(MatterCategory.objects.filter(active=True).only("pk", "name", "description"))
+    categories = list(form.fields["category"].queryset.only("pk", "name", "description"))
     buildings = list(Building.objects.filter(compound=compound).only("pk", "name"))
     return {
         "compound": compound,
@@ -201,7 +197,7 @@ def _reporter_actions(matter: Matter) -> dict:
 
 def _render_matter(request, matter: Matter, *, status: int = 200, **extra) -> HttpResponse:
     updates = list(matter.updates.filter(public=True).only("at", "kind", "actor_id", "actor_label", "to_state", "note"))
-    labels = selectors.state_labels()
+    labels = selectors.state_labels(matter.category.working_committee_id)
     matter.state_label = labels.get(matter.state, matter.state)
     for u in updates:
         u.who = _who(u)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 
 from dangxiao.people.models import Organization
 
@@ -100,13 +100,109 @@ def nearby_duplicates(matter, *, limit: int = 5) -> list:
     )
 
 
-def state_labels() -> dict[str, str]:
-    """The school's labels for the state codes (one query)."""
-    from .models import STATES, MatterState
+# --- The working committee's settings ------------------------------------------------------------
+# Categories, state labels and canned replies are each working committee's own. A matter's committee
+# is its category's (matter.category.working_committee_id, no query); a compound's is found from its
+# community's place in the tree.
 
-    labels = {code: label for code, (_type, label) in STATES.items()}
-    labels.update(dict(MatterState.objects.values_list("code", "label")))
+
+def compound_committee_id(compound) -> int | None:
+    """The working committee whose settings a compound uses: the nearest committee above its
+    community (one query)."""
+    return with_committee(Compound.objects.filter(pk=compound.pk)).values_list("committee_id", flat=True).first()
+
+
+def with_committee(compounds: QuerySet) -> QuerySet:
+    """Compounds annotated with `committee_id`, their working committee's (no query of its own)."""
+    from dangxiao.people.selectors import committee_id_subquery
+
+    return compounds.annotate(committee_id=committee_id_subquery("community__path"))
+
+
+def board_committees(user) -> list:
+    """The working committees whose board the user sits on (a board role on the committee or above
+    it; every committee for a superuser), one query: whose liaison settings and Open311 keys they
+    run. Nobody else finds those pages (404)."""
+    from dangxiao.core import access
+    from dangxiao.people.models import Organization
+    from dangxiao.people.selectors import committee_q
+
+    scope = access.scope_for(user)
+    committees = Organization.objects.filter(committee_q())
+    if not scope.is_superuser:
+        committees = committees.filter(access.subtree_q(scope.board_paths, "path"))
+    found = list(committees.order_by("path"))
+    access.require(bool(found))
+    return found
+
+
+def committee_ids_of(compounds) -> list[int]:
+    """The working committees of compounds annotated by `with_committee`."""
+    return sorted({c.committee_id for c in compounds} - {None})
+
+
+def committee_categories(committee_id: int | None, *, active: bool = False) -> QuerySet:
+    from .models import MatterCategory
+
+    qs = MatterCategory.objects.filter(working_committee_id=committee_id)
+    return qs.filter(active=True) if active else qs
+
+
+def default_state_labels() -> dict[str, str]:
+    from .models import STATES
+
+    return {code: label for code, (_type, label) in STATES.items()}
+
+
+def state_labels(committee_id: int | None) -> dict[str, str]:
+    """A working committee's labels for the state codes (one query)."""
+    return state_labels_by_committee([committee_id]).get(committee_id) or default_state_labels()
+
+
+def state_labels_by_committee(committee_ids) -> dict[int, dict[str, str]]:
+    """Labels for the state codes of several committees (one query): committee id → code → label."""
+    from .models import MatterState
+
+    labels: dict[int, dict[str, str]] = {}
+    ids = {pk for pk in committee_ids if pk is not None}
+    for committee_id, code, label in MatterState.objects.filter(working_committee_id__in=ids).values_list(
+        "working_committee_id", "code", "label"
+    ):
+        labels.setdefault(committee_id, default_state_labels())[code] = label
     return labels
+
+
+def state_order() -> Case:
+    """The lifecycle's order of the state codes, for ordering by a state column."""
+    from .models import STATES
+
+    return Case(*(When(state=code, then=Value(i)) for i, code in enumerate(STATES)), default=Value(len(STATES)))
+
+
+def canned_replies(matter) -> list[dict]:
+    """The replies offered on a matter: its committee's, for every category or for the matter's own,
+    in the order of the lifecycle (one query)."""
+    from .models import CannedReply
+
+    return list(
+        CannedReply.objects.filter(
+            Q(category__isnull=True) | Q(category_id=matter.category_id), working_committee_id=matter.category.working_committee_id
+        )
+        .order_by(state_order(), "-category_id", "title")
+        .values("title", "text", state_id=F("state"))
+    )
+
+
+def label_matters(matters) -> list:
+    """Each matter with its committee's label for its state (one query; the matters' categories loaded)."""
+    matters = list(matters)
+    if matters:
+        by_committee = state_labels_by_committee({m.category.working_committee_id for m in matters})
+        defaults = default_state_labels()
+        for m in matters:
+            labels = by_committee.get(m.category.working_committee_id, defaults)
+            m.state_label = labels.get(m.state, m.state)
+    return matters
 
 
 def public_board(compound, *, limit: int = 50) -> list:
@@ -118,7 +214,18 @@ def public_board(compound, *, limit: int = 50) -> list:
         .exclude(state="reported")
         .exclude(state__in=["withdrawn"])
         .select_related("category")
-        .only("pk", "category__name", "description", "state", "created_at", "updated_at", "resolved_at", "compound_id", "category_id")
+        .only(
+            "pk",
+            "category__name",
+            "category__working_committee_id",
+            "description",
+            "state",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "compound_id",
+            "category_id",
+        )
         .order_by("-created_at")[:limit]
     )
 

@@ -35,6 +35,7 @@ from .models import (
     Party,
     StateType,
 )
+from .selectors import compound_committee_id
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 MAX_PHOTOS = 3
@@ -198,6 +199,8 @@ def matter_report(
         raise MatterError(_("描述不能超过 1000 字"))
     if not category.active:
         raise MatterError(_("该类别已停用，请选择其他类别"))
+    if category.working_committee_id != compound_committee_id(compound):
+        raise MatterError(_("该类别不属于本小区所在党工委，请选择其他类别"))
     if building is not None and building.compound_id != compound.pk:
         raise MatterError(_("楼栋不属于该小区"))
     if household is not None and household.building.compound_id != compound.pk:

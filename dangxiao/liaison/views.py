@@ -35,7 +35,7 @@ from .forms import (
     ResolveForm,
     StateForm,
 )
-from .models import STATE_TYPES, CannedReply, GridRole, Household, Matter, MatterCategory, StateType
+from .models import STATE_TYPES, GridRole, Household, Matter, MatterCategory, StateType
 from .selectors import follow_up_q, overdue_q
 from .services import MatterError
 
@@ -79,9 +79,14 @@ def matter_list(request):
         all=Count("pk"),
     )
     page = Paginator(selectors.matter_list(form.apply_tab(matters, now)), PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = selectors.state_labels()
+    compounds = list(selectors.with_committee(access.filter_compounds(user)).only("id", "name").order_by("name"))
+    committees = selectors.committee_ids_of(compounds)
+    labels_by_committee = selectors.state_labels_by_committee(committees)
+    defaults = selectors.default_state_labels()
+    # The filter offers the labels of the user's committee (the default ones to whoever handles several).
+    labels = labels_by_committee.get(committees[0], defaults) if len(committees) == 1 else defaults
     for matter in page:
-        matter.state_label = labels.get(matter.state, matter.state)
+        matter.state_label = labels_by_committee.get(matter.category.working_committee_id, defaults).get(matter.state, matter.state)
         _deadline_facts(matter, now)
     keep = request.GET.copy()
     for key in TAB_PARAMS:
@@ -102,8 +107,8 @@ def matter_list(request):
             "tabs": [
                 (key, label, f"?{query}&{base}" if base else f"?{query}", counts[key], key == active_tab) for key, label, query in TABS
             ],
-            "compounds": access.filter_compounds(user).only("id", "name").order_by("name"),
-            "categories": MatterCategory.objects.only("id", "name"),
+            "compounds": compounds,
+            "categories": MatterCategory.objects.filter(working_committee_id__in=committees).only("id", "name"),
             "states": list(labels.items()),
             "now": now,
         },
@@ -163,7 +168,7 @@ def _assign_form(request, matter: Matter, data=None, *, query: str = "") -> Assi
 
 def _render_detail(request, matter: Matter, *, bound: dict | None = None, status: int = 200, revealed: str = ""):
     now = timezone.now()
-    labels = selectors.state_labels()
+    labels = selectors.state_labels(matter.category.working_committee_id)
     bound = bound or {}
     updates = list(matter.updates.all())
     for update in updates:
@@ -171,11 +176,7 @@ def _render_detail(request, matter: Matter, *, bound: dict | None = None, status
         update.to_label = labels.get(update.to_state, update.to_state)
     matter.state_label = labels.get(matter.state, matter.state)
     _deadline_facts(matter, now)
-    canned = list(
-        CannedReply.objects.filter(Q(category__isnull=True) | Q(category_id=matter.category_id))
-        .order_by("state__order", "-category_id", "title")
-        .values("state_id", "title", "text")
-    )
+    canned = selectors.canned_replies(matter)
     forms = {
         "accept": AcceptForm(),
         "assign": _assign_form(request, matter) if "assign" not in bound else None,
@@ -296,7 +297,7 @@ def matter_assign_members(request, pk: int):
 @require_POST
 def matter_state(request, pk: int):
     matter = _get_matter(request, pk)
-    form = StateForm(request.POST, labels=selectors.state_labels(), current=matter.state)
+    form = StateForm(request.POST, labels=selectors.state_labels(matter.category.working_committee_id), current=matter.state)
     return _act(
         request,
         matter,
@@ -362,7 +363,7 @@ def matter_new(request):
     matters of the same compound and category are shown first, so the leader can merge instead."""
     _require_handler(request)
     user = request.user
-    compounds = list(access.filter_compounds(user).only("id", "name").order_by("name"))
+    compounds = list(selectors.with_committee(access.filter_compounds(user)).only("id", "name").order_by("name"))
     access.require(bool(compounds))
     chosen = request.POST.get("compound") or request.GET.get("compound")
     if chosen is None and len(compounds) == 1:
@@ -372,7 +373,7 @@ def matter_new(request):
         if chosen:
             raise Http404(_("小区不存在或不在您的权限范围内"))
         return render(request, "liaison/matters/new.html", {"active": "matters", "compounds": compounds})
-    categories = MatterCategory.objects.filter(active=True)
+    categories = selectors.committee_categories(compound.committee_id, active=True)
     if request.method == "GET" and request.headers.get("HX-Request") and request.GET.get("category"):
         category = get_object_or_404(categories, pk=request.GET["category"]) if request.GET["category"].isdigit() else None
         return render(

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.lookups import StartsWith
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -220,3 +221,20 @@ def token_expiry_cutoff(now: datetime | None = None) -> datetime:
     The last use is written at most hourly and up to a few seconds late (services._TokenUses), which a
     window of days does not notice."""
     return (now or timezone.now()) - timedelta(days=settings.API_TOKEN_DAYS)
+
+
+# --- Working committees ----------------------------------------------------------------------------
+# One install can serve several working committees (党工委), each with its school; what they set up
+# for themselves (the liaison settings, say) belongs to the committee a node lies under.
+
+
+def committee_q(prefix: str = "") -> Q:
+    """Nodes that own settings: working committees, and the roots of trees that have none above a node."""
+    return Q(**{f"{prefix}kind": Organization.Kind.WORKING_COMMITTEE}) | Q(**{f"{prefix}depth": 1})
+
+
+def committee_id_subquery(path_ref: str) -> Subquery:
+    """The id of the working committee of the node whose path the outer query has at `path_ref` (an
+    annotation: no query of its own)."""
+    nearest = Organization.objects.filter(committee_q(), StartsWith(OuterRef(path_ref), F("path"))).order_by("-depth").values("pk")[:1]
+    return Subquery(nearest)

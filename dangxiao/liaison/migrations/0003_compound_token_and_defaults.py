@@ -6,7 +6,22 @@ import secrets
 
 from django.db import migrations
 
-from dangxiao.liaison.defaults import ensure_defaults
+from dangxiao.liaison.defaults import CATEGORIES, REPLIES, STATES
+
+
+def ensure_defaults(apps):
+    """The install-wide settings of that time (0007 gives each working committee its own)."""
+    MatterState = apps.get_model("liaison", "MatterState")
+    for order, (code, label) in enumerate(STATES):
+        MatterState.objects.get_or_create(code=code, defaults={"label": label, "order": order})
+    MatterCategory = apps.get_model("liaison", "MatterCategory")
+    for order, (code, name, description, hours, days) in enumerate(CATEGORIES):
+        MatterCategory.objects.get_or_create(
+            code=code, defaults={"name": name, "description": description, "respond_hours": hours, "resolve_days": days, "order": order}
+        )
+    CannedReply = apps.get_model("liaison", "CannedReply")
+    for state, title, text in REPLIES:
+        CannedReply.objects.get_or_create(state_id=state, title=title, defaults={"text": text})
 
 
 def seed(apps, schema_editor):
