@@ -273,7 +273,14 @@ def _detail(request, pk: int, *, reveal: bool = False) -> dict:
     matter = access.get_matter_or_404(request.user, pk, _matters(request).select_related("building", "household"))
     if reveal and matter.reporter_phone:
         access.require(access.can_reveal_reporter(request.user, matter))
-        audit_record(request, "reveal", object_type="matter", object_id=matter.pk, summary=f"查看关键小事 #{matter.pk} 反映人的完整手机号")
+        audit_record(
+            request,
+            "reveal",
+            organization_id=matter.compound.community_id,
+            object_type="matter",
+            object_id=matter.pk,
+            summary=f"查看关键小事 #{matter.pk} 反映人的完整手机号",
+        )
     updates = MatterUpdate.objects.filter(matter=matter).order_by("at", "id")
     return {
         **_matter(matter, selectors.state_labels(matter.category.working_committee_id), timezone.now()),

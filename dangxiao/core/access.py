@@ -9,6 +9,7 @@ registry, so that core imports no domain module at import time): scoping is the 
 every domain shares.
 """
 
+import os
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -174,6 +175,30 @@ def get_organization_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_organizations(user, queryset).get(pk=pk)
     except (ValueError, TypeError, apps.get_model("people", "Organization").DoesNotExist):
         raise Http404(_("组织不存在")) from None
+
+
+def common_organization_id(paths) -> int | None:
+    """The organisation at or above every one of the organisation `paths`, the deepest such (one
+    query); None when they lie in different trees, or there are none."""
+    paths = list(paths)
+    if not paths or any(not p for p in paths):
+        return None
+    Organization = apps.get_model("people", "Organization")
+    prefix = os.path.commonprefix(paths)
+    common = prefix[: len(prefix) // Organization.steplen * Organization.steplen]
+    return Organization.objects.filter(path=common).values_list("pk", flat=True).first() if common else None
+
+
+def filter_audit_events(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Audit rows the user may read: a board's, those of what lies in its subtrees; everything for a
+    superuser; nothing for anyone else."""
+    AuditEvent = apps.get_model("core", "AuditEvent")
+    qs = AuditEvent.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    under = apps.get_model("people", "Organization").objects.filter(subtree_q(scope.board_paths, "path")).values("pk")
+    return qs.filter(organization_id__in=under)
 
 
 def require(condition: bool) -> None:

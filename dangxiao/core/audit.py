@@ -1,4 +1,5 @@
-"""The audit trail of personal data: reveals and exports, readable by the board."""
+"""The audit trail: reveals, exports and imports of personal data, Open311 keys and course materials,
+each row readable by the boards over what it touched."""
 
 import ipaddress
 from typing import Any
@@ -31,10 +32,21 @@ def client_ip(request) -> str | None:
 
 
 def audit_record(
-    request, action: str, *, object_type: str = "", object_id: Any = "", summary: str = "", detail: dict | None = None
+    request,
+    action: str,
+    *,
+    organization_id: int | None,
+    object_type: str = "",
+    object_id: Any = "",
+    summary: str = "",
+    detail: dict | None = None,
 ) -> AuditEvent:
+    """One audit row. `organization_id` is the organisation of what was touched (for several objects,
+    access.common_organization_id of theirs): the boards over it read the row, and no other (core
+    knows no domain, so the caller, who does, names it)."""
     user = getattr(request, "user", None)
     return AuditEvent.objects.create(
+        organization_id=organization_id,
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
         object_type=object_type,

@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """Who saw or took personal data: every reveal and every export is one row."""
+    """Who saw or took personal data, or changed what members read: every reveal, export, import,
+    Open311 key and course material is one row. `organization_id` is the organisation of what was
+    touched (the deepest one over all of it), so that each working committee's board reads the rows
+    of its own subtree only."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("查看完整个人信息")
@@ -23,6 +26,9 @@ class AuditEvent(models.Model):
     summary = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # An id, neither a foreign key nor a path: the row outlives the organisation, and keeps its place
+    # when the tree's paths are renumbered (a new working committee sorting before the others does).
+    organization_id = models.PositiveBigIntegerField(_("所属组织"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -21,7 +21,7 @@ def healthz(request):
 @login_required
 def audit_log(request):
     access.require(access.scope_for(request.user).can_read_audit)
-    events = AuditEvent.objects.select_related("actor").order_by("-at", "-id")
+    events = access.filter_audit_events(request.user).select_related("actor").order_by("-at", "-id")
     action = request.GET.get("action", "")
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)

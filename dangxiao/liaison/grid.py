@@ -383,6 +383,7 @@ def household_reveal(request, household: Household) -> dict:
     audit_record(
         request,
         "reveal",
+        organization_id=household.building.compound.community_id,
         object_type="household",
         object_id=household.pk,
         summary=f"查看住户{household.building.compound.name}{household.building.name}{household.room}的联系方式",
@@ -395,6 +396,7 @@ def role_reveal(request, role: GridRole) -> dict:
     audit_record(
         request,
         "reveal",
+        organization_id=role.compound.community_id,
         object_type="grid_role",
         object_id=role.pk,
         summary=f"查看{role.compound.name}{role.get_kind_display()}{role.name}的手机号",

@@ -118,7 +118,7 @@ def household_import(user, data: bytes, *, dry_run: bool = False, request=None) 
     if not raw_rows:
         raise HouseholdFileError(_("文件中没有住户数据（从第2行开始填写）"))
     compounds: dict[str, list[Compound]] = {}
-    for c in access.filter_managed_compounds(user).only("id", "name"):
+    for c in access.filter_managed_compounds(user).select_related("community").only("id", "name", "community__path"):
         compounds.setdefault(c.name, []).append(c)
 
     result = HouseholdImport()
@@ -222,6 +222,7 @@ def household_import(user, data: bytes, *, dry_run: bool = False, request=None) 
         audit_record(
             request,
             "import",
+            organization_id=access.common_organization_id({c.community.path for _n, c, *_r in parsed}),
             object_type="household",
             summary=f"导入住户：新增{result.created}户，更新{result.updated}户，新建楼栋{result.buildings_created}栋",
             detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
@@ -306,7 +307,7 @@ def household_export(user, *, compound_id: int | None = None, full: bool = False
         compounds = compounds.filter(pk=compound_id)
     households = list(
         Household.objects.filter(building__compound__in=compounds.values("pk"))
-        .select_related("building__compound")
+        .select_related("building__compound__community")
         .order_by("building__compound__name", "building__name", "room")
     )
     from .grid import household_key
@@ -314,9 +315,11 @@ def household_export(user, *, compound_id: int | None = None, full: bool = False
     households.sort(key=lambda h: (h.building.compound.name, *household_key(h)))
     data = export_workbook(households, full=full)
     if full:
+        paths = {h.building.compound.community.path for h in households}
         audit_record(
             request,
             "export",
+            organization_id=access.common_organization_id(paths or access.scope_for(user).staff_paths),
             object_type="household",
             summary=f"导出住户名单{len(households)}户（含完整联系方式）",
             detail={"count": len(households), "compound": compound_id},

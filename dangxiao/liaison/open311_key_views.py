@@ -34,6 +34,7 @@ def key_list(request):
             audit_record(
                 request,
                 "open311_issue",
+                organization_id=chosen.pk,
                 object_type="open311client",
                 object_id=client.pk,
                 summary=f"签发 Open311 接入密钥：{client.name}（{client.key_prefix}…）",
@@ -56,6 +57,7 @@ def key_revoke(request, pk: int):
         audit_record(
             request,
             "open311_revoke",
+            organization_id=client.working_committee_id,
             object_type="open311client",
             object_id=client.pk,
             summary=f"吊销 Open311 接入密钥：{client.name}（{client.key_prefix}…）",

@@ -217,6 +217,7 @@ def matter_reveal(request, pk: int):
     audit_record(
         request,
         "reveal",
+        organization_id=matter.compound.community_id,
         object_type="matter",
         object_id=matter.pk,
         summary=f"查看事项 #{matter.pk} 反映人{matter.reporter_name}的手机号",

@@ -135,6 +135,9 @@ def activation_codes_issue(
             audit_record(
                 request,
                 "export",
+                organization_id=single.organization_id
+                if single
+                else access.common_organization_id(i.member.organization.path for i in issued),
                 object_type="member" if single else "activation_codes",
                 object_id=single.pk if single else "",
                 summary=(f"生成党员{single.name}的激活码" if single else f"生成并导出激活码{len(issued)}人")

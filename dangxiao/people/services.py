@@ -150,11 +150,14 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     to_update: list[Member] = []
     renamed: list[User] = []  # the accounts of members whose phone (their username) changes
     changed_fields: set[str] = set()
+    touched: set[str] = set()  # the organisations the file names: where the audit row belongs
     for row in rows:
         values = row.values
         org, org_error = _resolve_organization(row, by_code, by_name)
         if org_error:
             errors.append(org_error)
+        elif org is not None:
+            touched.add(org.path)
         id_number = values.get("id_number") or None
         if id_number:
             id_birth = n.birth_date_from_id(id_number)
@@ -228,6 +231,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         audit_record(
             request,
             "import",
+            organization_id=access.common_organization_id(touched or scope.staff_paths),
             object_type="roster",
             summary=f"导入党员名单：新增{result.created}人，更新{result.updated}人",
             detail={"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
@@ -241,9 +245,11 @@ def roster_export(user: User, members, *, request=None, description: str = "", a
     member id, fills the activation code columns (people.activation.activation_column)."""
     members = list(members)
     data = export_workbook(members, activation=activation)
+    paths = {m.organization.path for m in members} or access.scope_for(user).staff_paths
     audit_record(
         request,
         "export",
+        organization_id=access.common_organization_id(paths),
         object_type="roster",
         summary=f"导出党员名单{len(members)}人" + (f"（{description}）" if description else ""),
         detail={"count": len(members), "filters": description},
@@ -253,7 +259,14 @@ def roster_export(user: User, members, *, request=None, description: str = "", a
 
 def member_reveal(request, member: Member) -> dict:
     """Full phone and ID number of one member, for a user allowed to see them; audited."""
-    audit_record(request, "reveal", object_type="member", object_id=member.pk, summary=f"查看党员{member.name}的完整手机号和身份证号")
+    audit_record(
+        request,
+        "reveal",
+        organization_id=member.organization_id,
+        object_type="member",
+        object_id=member.pk,
+        summary=f"查看党员{member.name}的完整手机号和身份证号",
+    )
     return {"phone": member.phone, "id_number": member.id_number or ""}
 
 

@@ -255,6 +255,11 @@ def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:
     return feed
 
 
+def _course_organization_id(course) -> int:
+    """Where a course's audit rows belong: its organisation's subtree, or its school's."""
+    return course.organization_id or course.school.organization_id
+
+
 @transaction.atomic
 def course_material_add(course, upload, *, title: str, by: User, request=None):
     """Attach a private file to a course after checking its type (by content) and size; audited.
@@ -275,6 +280,7 @@ def course_material_add(course, upload, *, title: str, by: User, request=None):
     audit_record(
         request,
         "material_upload",
+        organization_id=_course_organization_id(course),
         object_type="course_material",
         object_id=material.pk,
         summary=f"上传课程资料：《{course.title}》{material.title}",
@@ -290,6 +296,7 @@ def course_material_remove(material, *, request=None) -> None:
     audit_record(
         request,
         "material_remove",
+        organization_id=_course_organization_id(material.course),
         object_type="course_material",
         object_id=material.pk,
         summary=f"删除课程资料：《{material.course.title}》{material.title}",

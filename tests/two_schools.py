@@ -1,0 +1,229 @@
+"""A second working committee with its school, for the tests of one install serving two.
+
+`make_committee` builds a tree apart from tests.factories.make_tree's, with its board, staff and
+members and one of everything a page or endpoint can name: venue, partner, teacher, plan, course
+and material, cohort, session, roll, leave, certificate, calendar feed, survey, home delivery,
+online lesson and practice, compound with its grid and matters, liaison settings of its own, an
+Open311 key and audit rows. Every name carries `name` and every phone starts with `phone_prefix`,
+so that a page showing any of it is caught by looking for them.
+"""
+
+import itertools
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from dangxiao.people.models import Organization
+
+from .factories import make_member, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+_seq = itertools.count(1)
+
+
+def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str = "136") -> dict:
+    from dangxiao.attendance.models import (
+        Attendance,
+        HomeDeliveryPair,
+        HomeVisit,
+        LeaveRequest,
+        StudyHourCertificate,
+        StudyHourEntry,
+    )
+    from dangxiao.core.audit import audit_record
+    from dangxiao.liaison import open311, services
+    from dangxiao.liaison.models import (
+        Building,
+        CannedReply,
+        Compound,
+        GridRole,
+        Household,
+        MatterCategory,
+        MatterPhoto,
+        MatterState,
+        Party,
+    )
+    from dangxiao.online.models import Lesson, PracticeSubmission, PracticeTask
+    from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
+    from dangxiao.teaching.models import CalendarFeed, Cohort, Course, CourseMaterial, Enrollment, NeedsSurvey, Session
+
+    K, U = Organization.Kind, Organization.UnitType
+    tree = Organization.objects
+    root = tree.add_root(instance=Organization(name=f"{name}街道党工委", code=code, kind=K.WORKING_COMMITTEE, unit_type=U.SUB_DISTRICT))
+    community = tree.add_child(
+        root, instance=Organization(name=f"{name}社区党委", code=f"{code}-C1", kind=K.COMMITTEE, unit_type=U.COMMUNITY)
+    )
+    branch = tree.add_child(
+        community, instance=Organization(name=f"{name}社区第一党支部", code=f"{code}-C1-1", kind=K.BRANCH, unit_type=U.COMMUNITY)
+    )
+    root, community, branch = (Organization.objects.get(pk=o.pk) for o in (root, community, branch))
+
+    def phone() -> str:
+        return f"{phone_prefix}{next(_seq):08d}"
+
+    def member(**fields):
+        n = next(_seq)
+        return make_member(branch, name=f"{name}党员{n}", phone=phone(), home_compound=f"{name}苑", **fields)
+
+    members = [member() for _ in range(3)]
+    elder = member(is_elderly_infirm=True, birth_date=date(1940, 5, 1))
+    users = {
+        "principal": make_user(f"{code}-principal", role="principal", org=root, first_name=f"{name}校长"),
+        "secretary": make_user(f"{code}-secretary", role="org_admin", org=branch, first_name=f"{name}书记"),
+        "teacher": make_user(f"{code}-teacher", role="teacher", org=branch, first_name=f"{name}讲师"),
+        "member": make_user(member=members[0]),
+    }
+
+    today = timezone.localdate()
+    now = timezone.now()
+    school = School.objects.create(name=f"{name}街道党校", brand=f"{name}课堂", organization=root)
+    plan = TrainingPlan.objects.create(school=school, year=today.year, title=f"{name}年度培训计划", status=TrainingPlan.Status.SUBMITTED)
+    partner = Partner.objects.create(school=school, name=f"{name}大学", kind=Partner.Kind.UNIVERSITY)
+    PartnerAgreement.objects.create(
+        partner=partner,
+        title=f"{name}共建协议",
+        shares_venues=True,
+        signed_on=today - timedelta(days=30),
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=300),
+    )
+    venue = Venue.objects.create(
+        school=school, name=f"{name}党群服务中心", tier="main", kind="party_school", capacity=50, organization=root, partner=partner
+    )
+    topic = Topic.objects.create(school=school, name=f"{name}专题")
+    teacher = Teacher.objects.create(
+        school=school, name=f"{name}老师", source="party_school", user=users["teacher"], appointed_until=today + timedelta(days=365)
+    )
+    teacher.topics.add(topic)
+    course = Course.objects.create(school=school, organization=branch, plan=plan, title=f"{name}党课", kind="theory", topic=topic)
+    material = CourseMaterial.objects.create(
+        course=course, title=f"{name}讲义", content_type="application/pdf", size=len(PDF), uploaded_by=users["secretary"]
+    )
+    material.file.save("handout.pdf", ContentFile(PDF))
+    cohort = Cohort.objects.create(school=school, organization=branch, plan=plan, name=f"{name}提升班", default_venue=venue)
+    cohort.courses.add(course)
+    for m in members:
+        Enrollment.objects.create(cohort=cohort, member=m)
+    session = Session.objects.create(
+        cohort=cohort,
+        course=course,
+        title=f"{name}第一课",
+        starts_at=now - timedelta(hours=2),
+        ends_at=now - timedelta(hours=1),
+        venue=venue,
+        teacher=teacher,
+    )
+    Attendance.objects.create(session=session, member=members[0], status="present")
+    leave = LeaveRequest.objects.create(session=session, member=members[1], reason=f"{name}出差")
+    StudyHourEntry.objects.create(
+        member=members[0], session=session, date=today, hours=Decimal("2.0"), source="session", note=f"{name}学时"
+    )
+    certificate = StudyHourCertificate.objects.create(member=members[0], year=today.year, hours=Decimal("2.0"), code=secrets.token_hex(6))
+    feed = CalendarFeed.objects.create(token=secrets.token_urlsafe(32), member=members[0])
+    survey = NeedsSurvey.objects.create(
+        school=school, organization=root, title=f"{name}需求调研", opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=9)
+    )
+    survey.topics.add(topic)
+
+    home = Cohort.objects.create(school=school, organization=branch, name=f"{name}送学上门班", mode=Cohort.Mode.HOME_DELIVERY)
+    pair = HomeDeliveryPair.objects.create(cohort=home, elder=elder, helper=members[2])
+    visit = HomeVisit.objects.create(pair=pair, visited_on=today, minutes=60, content=f"{name}学习内容")
+    visit.photo.save("visit.png", ContentFile(PNG))
+
+    online = Cohort.objects.create(school=school, organization=branch, name=f"{name}网上班级", mode=Cohort.Mode.ONLINE)
+    Enrollment.objects.create(cohort=online, member=members[0])
+    lesson = Lesson.objects.create(cohort=online, title=f"{name}网课", kind=Lesson.Kind.ARTICLE, body=f"{name}正文", study_minutes=10)
+    lesson.document.save("lesson.pdf", ContentFile(PDF))
+    task = PracticeTask.objects.create(cohort=online, title=f"{name}实践任务")
+    submission = PracticeSubmission.objects.create(
+        task=task, member=members[0], text=f"{name}实践情况", photo_content_type="image/png", submitted_at=now
+    )
+    submission.photo.save("practice.png", ContentFile(PNG))
+
+    # The residents' liaison, with settings of this committee's own (its defaults, renamed).
+    compound = Compound.objects.create(community=community, name=f"{name}苑", latitude=Decimal("28.100"), longitude=Decimal("112.900"))
+    building = Building.objects.create(compound=compound, name="1栋")
+    households = [
+        Household.objects.create(building=building, room=f"10{i}", contact_name=f"{name}住户{i}", contact_phone=phone())
+        for i in range(1, 4)
+    ]
+    chief = GridRole.objects.create(
+        compound=compound, kind=GridRole.Kind.AREA_CHIEF, name=f"{name}片长", phone=phone(), user=make_user(f"{code}-chief")
+    )
+    neighbour = GridRole.objects.create(
+        compound=compound, kind=GridRole.Kind.NEIGHBOUR_LEADER, parent=chief, name=f"{name}邻长", phone=phone(), member=members[1]
+    )
+    neighbour.households.set(households)
+    party = Party.objects.create(compound=compound, kind=Party.Kind.PROPERTY, name=f"{name}物业", phone=phone())
+    for category in MatterCategory.objects.filter(working_committee=root):
+        category.name = f"{name}{category.name}"
+        category.save(update_fields=["name"])
+    for state in MatterState.objects.filter(working_committee=root):
+        state.label = f"{name}{state.label}"
+        state.save(update_fields=["label"])
+    CannedReply.objects.filter(working_committee=root).update(title=f"{name}回复")
+    category = MatterCategory.objects.get(working_committee=root, code="e_bike_charging")
+    matter = services.matter_report(
+        compound,
+        category=category,
+        description=f"{name}楼道飞线充电",
+        household=households[0],
+        reporter_name=f"{name}居民",
+        reporter_phone=phone(),
+        now=now - timedelta(days=3),
+    )
+    services.matter_accept(matter, users["principal"], note=f"{name}已受理", now=now - timedelta(days=3) + timedelta(hours=1))
+    photo = MatterPhoto.objects.create(matter=matter, content_type="image/png")
+    photo.file.save("matter.png", ContentFile(PNG))
+    client, key = open311.client_issue(name=f"{name}热线", working_committee=root, issued_by=users["principal"])
+    audit_record(
+        None,
+        "reveal",
+        organization_id=members[0].organization_id,
+        object_type="member",
+        object_id=members[0].pk,
+        summary=f"查看党员{members[0].name}的完整手机号和身份证号",
+    )
+    return {
+        "root": root,
+        "community": community,
+        "branch": branch,
+        "members": members,
+        "elder": elder,
+        "users": users,
+        "school": school,
+        "plan": plan,
+        "partner": partner,
+        "venue": venue,
+        "topic": topic,
+        "teacher": teacher,
+        "course": course,
+        "material": material,
+        "cohort": cohort,
+        "session": session,
+        "leave": leave,
+        "certificate": certificate,
+        "feed": feed,
+        "survey": survey,
+        "home_cohort": home,
+        "pair": pair,
+        "visit": visit,
+        "online_cohort": online,
+        "lesson": lesson,
+        "task": task,
+        "submission": submission,
+        "compound": compound,
+        "building": building,
+        "households": households,
+        "roles": {"chief": chief, "neighbour": neighbour},
+        "party": party,
+        "category": category,
+        "matter": matter,
+        "photo": photo,
+        "open311_client": client,
+        "open311_key": key,
+    }
