@@ -147,3 +147,10 @@ def test_only_the_owners_remove_materials(people, course, school_wide):
     assert CourseMaterial.objects.filter(pk=material.pk).exists() and AuditEvent.objects.filter(action="material_remove").count() == 0
     assert remove(login(people["users"]["principal"]), material).status_code == 302
     assert not CourseMaterial.objects.exists()
+
+
+def test_the_api_names_the_courses_owner(people, course, school_wide):
+    client = login(people["users"]["principal"])
+    own = client.get(f"/api/v1/courses/{course.pk}").json()
+    assert own["organization"] == {"id": people["tree"]["C1-1"].pk, "name": people["tree"]["C1-1"].name}
+    assert client.get(f"/api/v1/courses/{school_wide.pk}").json()["organization"] is None

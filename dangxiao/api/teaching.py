@@ -71,6 +71,7 @@ class CourseOut(Schema):
     kind: str
     kind_label: str
     topic: Ref | None
+    organization: Ref | None = Field(description="所属组织：其管理员和校务委员会可管理课程资料；空为全校课程（仅校务委员会）")
     plan_id: int | None
     description: str
     default_hours: float
@@ -96,6 +97,7 @@ def _course(c: Course) -> dict:
         "kind": c.kind,
         "kind_label": c.get_kind_display(),
         "topic": ref(c.topic),
+        "organization": ref(c.organization),
         "plan_id": c.plan_id,
         "description": c.description,
         "default_hours": float(c.default_hours),
@@ -104,7 +106,7 @@ def _course(c: Course) -> dict:
 
 
 def _courses(request) -> QuerySet:
-    return access.filter_school_objects(request.user, "teaching.Course", Course.objects.select_related("topic"))
+    return access.filter_school_objects(request.user, "teaching.Course", Course.objects.select_related("topic", "organization"))
 
 
 @router.get("/courses", response=CoursePage, summary="Courses of the caller's schools")
