@@ -96,6 +96,7 @@ def liaison_settings(request):
     """A working committee's categories, state labels and canned replies: its school's board only;
     everything saved or nothing."""
     committees = selectors.board_committees(request.user)
+    access.require(bool(committees))
     committee = _committee(request, committees)
     category_qs = settings_services.categories_for_settings(committee)
     state_qs = settings_services.states_for_settings(committee)

@@ -15,7 +15,10 @@ from .services import MatterError
 
 
 def _committees(request) -> list:
-    return selectors.board_committees(request.user)
+    """The working committees whose board the user sits on; nobody else finds the page."""
+    committees = selectors.board_committees(request.user)
+    access.require(bool(committees))
+    return committees
 
 
 @login_required
