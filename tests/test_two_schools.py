@@ -112,6 +112,8 @@ def b_values(b) -> dict:
         "role_pk": b["roles"]["neighbour"].pk,
         "party_pk": b["party"].pk,
         "keys": b["open311_client"].pk,
+        "tokens": b["api_token"].pk,
+        "token_id": b["api_token"].pk,
         "year": timezone.localdate().year,
         "calendar/feed": b["feed"].token,
         "r": b["compound"].public_token,

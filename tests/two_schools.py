@@ -48,6 +48,8 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         Party,
     )
     from dangxiao.online.models import Lesson, PracticeSubmission, PracticeTask
+    from dangxiao.people.models import ApiToken
+    from dangxiao.people.services import token_issue
     from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
     from dangxiao.teaching.models import CalendarFeed, Cohort, Course, CourseMaterial, Enrollment, NeedsSurvey, Session
 
@@ -180,6 +182,8 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     photo = MatterPhoto.objects.create(matter=matter, content_type="image/png")
     photo.file.save("matter.png", ContentFile(PNG))
     client, key = open311.client_issue(name=f"{name}热线", working_committee=root, issued_by=users["principal"])
+    token_issue(users["principal"], name=f"{name}客户端")
+    api_token = ApiToken.objects.get(user=users["principal"])
     audit_record(
         None,
         "reveal",
@@ -226,4 +230,5 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "photo": photo,
         "open311_client": client,
         "open311_key": key,
+        "api_token": api_token,
     }
