@@ -7,15 +7,29 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 PG_BENCH_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo demo-reset test test-sqlite test-postgres bench lint format serve
+.PHONY: install install-prod lock demo demo-reset test test-sqlite test-postgres bench lint format serve
 
+# Development: the runtime plus test and lint tools (requirements-dev.lock), every file checked against its hash.
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
+
+# Production: the runtime only (requirements.lock, hashed); no pytest, Playwright or ruff. The front-end files
+# come from npm and are collected into STATIC_ROOT (README "Deploying").
+install-prod: node_modules/.installed
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+
+# Re-lock after editing requirements.in or requirements-dev.in (pip-tools in a throwaway environment).
+lock:
+	test -x var/piptools/bin/pip-compile || { $(PYTHON) -m venv var/piptools && var/piptools/bin/pip install --quiet pip-tools; }
+	var/piptools/bin/pip-compile -q --generate-hashes --allow-unsafe --no-strip-extras --no-emit-find-links --no-emit-index-url --output-file=requirements.lock requirements.in
+	var/piptools/bin/pip-compile -q --generate-hashes --allow-unsafe --no-strip-extras --no-emit-find-links --no-emit-index-url --output-file=requirements-dev.lock requirements-dev.in
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
