@@ -2,8 +2,10 @@
 error format, privacy of the reporter, and the board's keys page."""
 
 from datetime import UTC, timedelta
+from xml.etree import ElementTree
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -100,8 +102,61 @@ def test_service_definition_and_unknown_code(liaison):
     assert_error(get("/open311/v2/services/nope.json"), 404, "service_code")
 
 
-def test_only_json_is_served(liaison):
-    assert_error(get("/open311/v2/services.xml"), 400, "JSON")
+def xml(response, status: int = 200):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("text/xml")
+    return ElementTree.fromstring(response.content)
+
+
+def test_services_and_definitions_are_served_in_xml_too(liaison):
+    root = xml(get("/open311/v2/services.xml"))
+    assert root.tag == "services"
+    charging = next(s for s in root.findall("service") if s.findtext("service_code") == "e_bike_charging")
+    assert {child.tag for child in charging} == SERVICE_FIELDS
+    assert charging.findtext("service_name") == "电动车充电" and charging.findtext("metadata") == "false"
+    definition = xml(get("/open311/v2/services/lighting.xml"))
+    assert definition.tag == "service_definition" and definition.findtext("service_code") == "lighting"
+    error = xml(get("/open311/v2/services/nope.xml"), 404)
+    assert (
+        error.tag == "errors"
+        and error.find("error").findtext("code") == "404"
+        and "service_code" in error.find("error").findtext("description")
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/open311/v2/", 404),
+        ("get", "/open311/v2/nothing-here", 404),
+        ("get", "/open311/v2/requests.csv", 404),
+        ("get", "/open311/v2/services/a/b.json", 404),
+        ("delete", "/open311/v2/requests.json", 405),
+        ("put", "/open311/v2/services.json", 405),
+        ("post", "/open311/v2/services.json", 405),
+        ("post", "/open311/v2/discovery.json", 405),
+    ],
+)
+def test_every_error_under_open311_is_a_georeport_error_in_json(liaison, method, url, status):
+    response = getattr(Client(), method)(url)
+    assert response["Content-Type"].startswith("application/json")
+    assert_error(response, status)
+
+
+def test_errors_asked_for_in_xml_are_xml(liaison):
+    assert xml(Client().delete("/open311/v2/requests.xml"), 405).find("error").findtext("code") == "405"
+    assert xml(get("/open311/v2/nothing-here.xml"), 404).tag == "errors"
+    assert xml(Client().get("/open311/v2/nothing-here", HTTP_ACCEPT="text/xml"), 404).tag == "errors"
+
+
+def test_discovery_describes_the_endpoint(liaison):
+    body = get("/open311/v2/discovery.json").json()
+    endpoint = body["endpoints"][0]
+    assert endpoint["url"] == "http://testserver/open311/v2/" and endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert set(endpoint["formats"]) == {"text/xml", "application/json"} and endpoint["type"] == "production"
+    assert body["changeset"] and "keys" in body["key_service"]
+    root = xml(get("/open311/v2/discovery.xml"))
+    assert [f.text for f in root.find("endpoints").find("endpoint").find("formats")] == ["text/xml", "application/json"]
 
 
 # --- Requests: reading -------------------------------------------------------------------------
@@ -125,7 +180,8 @@ def test_an_accepted_matter_is_listed_with_georeport_fields_and_nothing_personal
     for secret in (REPORTER["name"], REPORTER["phone"], "1单元101", matter.token):
         assert secret not in text
     assert "138****5678" in item["description"]
-    assert get(f"/open311/v2/requests/{unaccepted.pk}.json").status_code == 404
+    (pending,) = get(f"/open311/v2/requests/{unaccepted.pk}.json").json()
+    assert pending["status"] == "open" and pending["description"] is None and pending["address"] == "青山苑"
 
 
 def test_fixed_and_closed_matters_are_closed_and_private_notes_stay_private(keyed):
@@ -193,9 +249,10 @@ def test_request_list_keeps_to_a_query_budget(keyed, django_assert_max_num_queri
     for _ in range(6):
         matter = report(keyed)
         services.matter_note(matter, keyed["users"]["neighbour"], "进展", public=True)
+    # The jurisdiction, (the service codes,) the matters with their latest public note.
     with django_assert_max_num_queries(2):
         assert len(get("/open311/v2/requests.json").json()) == 6
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         assert len(get("/open311/v2/requests.json", service_code="e_bike_charging", status="open").json()) == 6
 
 
@@ -231,8 +288,25 @@ def test_posting_with_a_key_reports_a_matter_in_the_nearest_compound(keyed):
     assert float(matter.latitude) == 28.1652
     private = matter.updates.get(kind="note")
     assert not private.public and "市民通" in private.note and "a.jpg" in private.note
-    # Unconfirmed until a grid leader accepts it.
-    assert_error(get(f"/open311/v2/requests/{matter.pk}.json"), 404)
+    # Clients post, then poll: found at once by its id, open, with nothing the resident wrote until accepted.
+    (polled,) = get(f"/open311/v2/requests/{matter.pk}.json").json()
+    assert polled["status"] == "open" and polled["service_code"] == "e_bike_charging" and polled["description"] is None
+    assert "待网格员受理" in polled["status_notes"] and "陈" not in str(polled) and "13900001111" not in str(polled)
+    assert [r["service_request_id"] for r in get("/open311/v2/requests.json", service_request_id=str(matter.pk)).json()] == [str(matter.pk)]
+    assert get("/open311/v2/requests.json").json() == []  # lists show accepted matters only
+    assert xml(get(f"/open311/v2/requests/{matter.pk}.xml")).find("request").findtext("status") == "open"
+
+
+def test_the_api_key_may_come_in_the_query_string(keyed):
+    fields = form(keyed, api_key=None)
+    response = Client().post(f"/open311/v2/requests.json?api_key={keyed['key']}", fields)
+    assert response.status_code == 200, response.content
+    assert Matter.objects.get().open311_client == keyed["client"]
+
+
+def test_posting_in_xml_answers_in_xml(keyed):
+    root = xml(Client().post("/open311/v2/requests.xml", form(keyed)))
+    assert root.tag == "service_requests" and root.find("request").findtext("service_request_id") == str(Matter.objects.get().pk)
 
 
 def test_posting_json_and_choosing_the_compound_by_attribute_or_address(keyed):
@@ -293,12 +367,30 @@ def test_a_compound_outside_the_keys_working_committee_is_not_found(keyed):
     assert not Matter.objects.exists()
 
 
-def test_the_rate_limit_applies_per_address(keyed):
-    for _ in range(services.LIMITS["address_hour"]):
+def test_the_rate_limit_is_per_key_as_the_board_set_it_with_retry_after(keyed):
+    open311.client_set_limit(keyed["client"], 3)
+    other, other_key = open311.client_issue(name="热线", working_committee=keyed["tree"]["WY"], issued_by=None)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        # One app's server speaks for many residents from one address: the address is not what counts.
+        for _ in range(3):
+            assert post(form(keyed, phone=""), REMOTE_ADDR="10.9.9.9").status_code == 200
+        refused = post(form(keyed, phone=""), REMOTE_ADDR="10.9.9.10")
+        assert_error(refused, 429, "上限")
+        assert int(refused["Retry-After"]) == 3601
+        assert Matter.objects.count() == 3
+        assert post(form(keyed, api_key=other_key, phone=""), REMOTE_ADDR="10.9.9.9").status_code == 200
+    with time_machine.travel(start + timedelta(hours=1, seconds=1), tick=False):
         assert post(form(keyed, phone=""), REMOTE_ADDR="10.9.9.9").status_code == 200
-    assert_error(post(form(keyed, phone=""), REMOTE_ADDR="10.9.9.9"), 429, "频繁")
-    assert Matter.objects.count() == services.LIMITS["address_hour"]
-    assert post(form(keyed, phone=""), REMOTE_ADDR="10.9.9.10").status_code == 200
+    assert Matter.objects.filter(open311_client=other).count() == 1
+
+
+def test_every_429_says_when_to_retry(keyed):
+    for _ in range(services.LIMITS["phone_day"]):
+        assert post(form(keyed)).status_code == 200
+    refused = post(form(keyed))
+    assert_error(refused, 429, "手机号")
+    assert int(refused["Retry-After"]) > 0
 
 
 # --- The board's keys page ---------------------------------------------------------------------
@@ -349,3 +441,76 @@ def test_a_board_member_of_another_school_cannot_revoke_our_key(keyed):
     assert "市民通" not in outsider.get("/liaison/open311/keys/").content.decode()
     assert outsider.post(f"/liaison/open311/keys/{keyed['client'].pk}/revoke/").status_code == 404
     assert Open311Client.objects.get().revoked_at is None
+
+
+def test_the_board_sets_each_keys_hourly_limit_and_bad_numbers_change_nothing(keyed):
+    client = login(keyed["users"]["principal"])
+    response = client.post("/liaison/open311/keys/", {"name": "网格通", "hourly_limit": "5"})
+    assert response.status_code == 200 and Open311Client.objects.get(name="网格通").hourly_limit == 5
+    url = f"/liaison/open311/keys/{keyed['client'].pk}/limit/"
+    assert client.post(url, {"hourly_limit": "200"}).status_code == 302
+    keyed["client"].refresh_from_db()
+    assert keyed["client"].hourly_limit == 200
+    assert AuditEvent.objects.filter(action="open311_limit", object_id=str(keyed["client"].pk)).exists()
+    for bad in ("0", "-1", "abc", "99999999999999999999", "", "10001"):
+        page = client.post(url, {"hourly_limit": bad}, follow=True)
+        assert "1 到 10,000" in page.content.decode()
+    keyed["client"].refresh_from_db()
+    assert keyed["client"].hourly_limit == 200
+    assert login(keyed["users"]["secretary"]).post(url, {"hourly_limit": "1"}).status_code == 404
+    assert "200" in client.get("/liaison/open311/keys/").content.decode()
+
+
+# --- One jurisdiction check for every endpoint ---------------------------------------------------
+
+GET_ENDPOINTS = [
+    "/open311/v2/services.json",
+    "/open311/v2/services/lighting.json",
+    "/open311/v2/requests.json",
+    "/open311/v2/requests/{id}.json",
+]
+
+
+def test_jurisdiction_id_is_checked_the_same_way_on_every_endpoint(keyed):
+    matter = report(keyed)
+    for url in GET_ENDPOINTS:
+        url = url.format(id=matter.pk)
+        assert get(url, jurisdiction_id="WY").status_code == 200, url
+        assert_error(get(url, jurisdiction_id="NOPE"), 404, "jurisdiction_id")
+        assert_error(
+            get(url, jurisdiction_id=next(o.code for o in keyed["tree"].values() if o.kind != Organization.Kind.WORKING_COMMITTEE)),
+            404,
+            "jurisdiction_id",
+        )
+    assert_error(post(form(keyed, jurisdiction_id="NOPE")), 404, "jurisdiction_id")
+    # A second working committee: leaving the jurisdiction out is now ambiguous everywhere but on a POST,
+    # whose key says which committee it is for.
+    K, U = Organization.Kind, Organization.UnitType
+    Organization.objects.add_root(
+        instance=Organization(name="东塘街道党工委", code="DT", kind=K.WORKING_COMMITTEE, unit_type=U.SUB_DISTRICT)
+    )
+    for url in GET_ENDPOINTS:
+        assert_error(get(url.format(id=matter.pk)), 400, "jurisdiction_id")
+        assert get(url.format(id=matter.pk), jurisdiction_id="WY").status_code == 200
+    assert_error(get(f"/open311/v2/requests/{matter.pk}.json", jurisdiction_id="DT"), 404)
+    assert post(form(keyed)).status_code == 200
+
+
+# --- A real GeoReport v2 client ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_the_georeport_client_library_reads_services_and_requests(keyed, live_server, fmt):
+    from georeport import GeoReport
+
+    matter = report(keyed)
+    client = GeoReport(f"{live_server.url}/open311/v2", jurisdiction="WY", output_format=fmt)
+    services_ = client.get_service_list()
+    assert "e_bike_charging" in [s["service_code"] for s in services_]
+    assert client.get_service_definition("lighting")["service_code"] == "lighting"
+    requests_ = client.get_service_requests(service_code="e_bike_charging")
+    requests_ = requests_ if isinstance(requests_, list) else [requests_]  # XML: one request parses as a dict
+    assert [r["service_request_id"] for r in requests_] == [str(matter.pk)]
+    one = client.get_service_request(str(matter.pk))
+    one = one[0] if isinstance(one, list) else one
+    assert one["status"] == "open" and REPORTER["phone"] not in str(one)

@@ -56,6 +56,8 @@ PUBLIC = {
     "open311:service",
     "open311:requests",
     "open311:request",
+    "open311:discovery",
+    "open311:not_found",
     "api:certificate_verify",
 }
 

@@ -234,6 +234,9 @@ class Matter(models.Model):
     reporter_phone = models.CharField(_("反映人电话"), max_length=11, blank=True)
     # A hash of the reporting address (never the address itself), for the rate limit.
     reporter_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    open311_client = models.ForeignKey(
+        "Open311Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="matters", verbose_name=_("Open311 接入应用")
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # The reporter's private link (follow, confirm fixed, reopen, answer the follow-up).
     token = models.CharField(max_length=32, unique=True, default=new_token)
@@ -415,6 +418,9 @@ class Open311Client(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Requests this key may post per hour, set by the board: one app speaks for many residents from one
+    # server, so its limit is per key, not per address (the QR page keeps its per-address limits).
+    hourly_limit = models.PositiveIntegerField(_("每小时提交上限"), default=60)
 
     class Meta:
         verbose_name = _("Open311 接入应用")

@@ -34,12 +34,14 @@ PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 class Open311Error(Exception):
-    """A refusal in the GeoReport error format: HTTP status and a Chinese description."""
+    """A refusal in the GeoReport error format: HTTP status and a Chinese description (and, for a 429,
+    the seconds after which a retry can succeed)."""
 
-    def __init__(self, code: int, description: str):
+    def __init__(self, code: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
     def as_list(self) -> list[dict]:
         return [{"code": self.code, "description": self.description}]
@@ -52,12 +54,19 @@ def w3c(dt: datetime | None) -> str | None:
 # --- Services ------------------------------------------------------------------------------------
 
 
-def _committee(params) -> Organization:
-    """The working committee whose services are asked for: `jurisdiction_id` (its code), which may be
-    left out when the install serves one committee only, as GeoReport v2 allows."""
-    code = (params.get("jurisdiction_id") or "").strip()
+def _committee(params, client: Open311Client | None = None) -> Organization:
+    """The working committee an Open311 call is about, checked the same way on every endpoint:
+    `jurisdiction_id` (the committee's code) must name a working committee — the key's own when a key
+    is given — and may be left out when the key says which, or when the install serves one committee
+    only, as GeoReport v2 allows."""
+    code = str(params.get("jurisdiction_id") or "").strip()
     if code:
-        return _jurisdiction(code)
+        committee = _jurisdiction(code)
+        if client is not None and committee.pk != client.working_committee_id:
+            raise Open311Error(404, "未找到该辖区（jurisdiction_id），或本应用的密钥不适用于该辖区")
+        return committee
+    if client is not None:
+        return client.working_committee
     committees = list(Organization.objects.filter(kind=Organization.Kind.WORKING_COMMITTEE).order_by("path")[:2])
     if len(committees) != 1:
         raise Open311Error(400, "本系统服务多个辖区，请提供 jurisdiction_id（党工委的组织编码）")
@@ -89,15 +98,20 @@ def service_definition(code: str, params) -> dict:
 # --- Requests: reading ---------------------------------------------------------------------------
 
 
-def public_matters() -> QuerySet:
-    """Accepted matters with what a GeoReport request shows, the latest public note included (one query)."""
+def _matters(*, confirmed_only: bool) -> QuerySet:
+    """Matters with what a GeoReport request shows, the latest public note included (one query)."""
     latest_note = MatterUpdate.objects.filter(matter=OuterRef("pk"), public=True).exclude(note="").order_by("-at", "-id").values("note")[:1]
-    return (
-        Matter.objects.exclude(state="reported")
-        .select_related("compound", "category")
-        .annotate(status_notes=Subquery(latest_note))
-        .order_by("-created_at", "-id")
-    )
+    qs = Matter.objects.exclude(state="reported") if confirmed_only else Matter.objects.all()
+    return qs.select_related("compound", "category").annotate(status_notes=Subquery(latest_note)).order_by("-created_at", "-id")
+
+
+def public_matters() -> QuerySet:
+    """Accepted matters: what lists show."""
+    return _matters(confirmed_only=True)
+
+
+def _in_committee(qs: QuerySet, committee: Organization) -> QuerySet:
+    return qs.filter(compound__community__path__startswith=committee.path)
 
 
 def _scrub(text: str, name: str, limit: int = SHORT) -> str:
@@ -113,17 +127,24 @@ def _notice(category: MatterCategory) -> str:
     return f"响应时限 {category.respond_hours} 小时，办结时限 {category.resolve_days} 天"
 
 
+UNCONFIRMED_NOTE = "已收到，待网格员受理后公开"
+
+
 def request_out(m: Matter) -> dict:
-    """One matter as a GeoReport v2 service request. Never the reporter's name, phone or household."""
+    """One matter as a GeoReport v2 service request. Never the reporter's name, phone or household.
+    A request not yet accepted by a grid leader (待受理) is `open` with its category and compound only:
+    its words are the resident's, unreviewed, so they stay private until it is accepted."""
     open_ = STATE_TYPES.get(m.state, StateType.OPEN) == StateType.OPEN
-    address = m.compound.name + (f" {m.location}" if m.location else "")
+    confirmed = m.state != "reported"
+    address = m.compound.name + (f" {m.location}" if m.location and confirmed else "")
+    notes = getattr(m, "status_notes", None) if confirmed else UNCONFIRMED_NOTE
     return {
         "service_request_id": str(m.pk),
         "status": "open" if open_ else "closed",
-        "status_notes": _scrub(notes, m.reporter_name, limit=1000) if (notes := getattr(m, "status_notes", None)) else None,
+        "status_notes": _scrub(notes, m.reporter_name, limit=1000) if notes else None,
         "service_name": m.category.name,
         "service_code": m.category.code,
-        "description": _scrub(m.description, m.reporter_name),
+        "description": _scrub(m.description, m.reporter_name) if confirmed else None,
         "agency_responsible": f"{m.compound.name} 联户网格",
         "service_notice": _notice(m.category),
         "requested_datetime": w3c(m.created_at),
@@ -178,21 +199,18 @@ def request_list(params, *, now: datetime | None = None) -> list[dict]:
     """GET requests.json: by ids (other filters then ignored, as the spec says), or by service_code,
     status and dates (the last 90 days when no date is given), at most 1000, newest first."""
     now = now or timezone.now()
-    qs = public_matters()
-    committee = None
-    if params.get("jurisdiction_id"):
-        committee = _jurisdiction(params["jurisdiction_id"])
-        qs = qs.filter(compound__community__path__startswith=committee.path)
+    committee = _committee(params)
     ids = _split(params.get("service_request_id", ""))
     if ids:
+        # By id, a request is found from the moment it is posted (clients post, then poll).
         if any(_id(i) is None for i in ids):
             raise Open311Error(400, "service_request_id 应为以逗号分隔的数字")
-        return [request_out(m) for m in qs.filter(pk__in=[_id(i) for i in ids])[:MAX_RESULTS]]
+        found = _in_committee(_matters(confirmed_only=False), committee).filter(pk__in=[_id(i) for i in ids])
+        return [request_out(m) for m in found[:MAX_RESULTS]]
+    qs = _in_committee(public_matters(), committee)
     codes = _split(params.get("service_code", ""))
     if codes:
-        categories = MatterCategory.objects.filter(code__in=codes)
-        if committee is not None:
-            categories = categories.filter(working_committee=committee)
+        categories = MatterCategory.objects.filter(code__in=codes, working_committee=committee)
         known = set(categories.values_list("code", flat=True))
         if unknown := [c for c in codes if c not in known]:
             raise Open311Error(404, f"未找到服务类别：{', '.join(unknown)}")
@@ -217,11 +235,13 @@ def request_list(params, *, now: datetime | None = None) -> list[dict]:
     return [request_out(m) for m in qs[:MAX_RESULTS]]
 
 
-def request_detail(request_id: str) -> list[dict]:
+def request_detail(request_id: str, params) -> list[dict]:
+    """GET requests/{id}: one request of the jurisdiction, found from the moment it was posted."""
+    committee = _committee(params)
     pk = _id(request_id)
-    matter = public_matters().filter(pk=pk).first() if pk is not None else None
+    matter = _in_committee(_matters(confirmed_only=False), committee).filter(pk=pk).first() if pk is not None else None
     if matter is None:
-        raise Open311Error(404, "未找到该事项（service_request_id），或尚未受理")
+        raise Open311Error(404, "未找到该事项（service_request_id）")
     return [request_out(matter)]
 
 
@@ -289,20 +309,21 @@ class Posted:
     matter: Matter
 
     def as_list(self) -> list[dict]:
-        return [{"service_request_id": str(self.matter.pk), "service_notice": "已收到，待网格员受理后公开", "account_id": None}]
+        return [{"service_request_id": str(self.matter.pk), "service_notice": UNCONFIRMED_NOTE, "account_id": None}]
 
 
 @transaction.atomic
 def request_create(params, *, client_ip: str | None, now: datetime | None = None) -> Posted:
-    """POST requests.json: a new matter (unconfirmed until a grid leader accepts it), rate-limited
-    by the sending address like the public page. Refusals raise Open311Error and save nothing."""
+    """POST requests.json: a new matter (unconfirmed until a grid leader accepts it), within the key's
+    hourly limit (and the reporter phone's daily one). Refusals raise Open311Error and save nothing."""
     now = now or timezone.now()
-    client = client_for_key(params.get("api_key", ""))
+    client = client_for_key(str(params.get("api_key") or ""))
     if client is None:
         raise Open311Error(403, "API 密钥无效或已吊销")
-    jurisdiction = (params.get("jurisdiction_id") or "").strip()
-    if jurisdiction and jurisdiction != client.working_committee.code:
-        raise Open311Error(404, "未找到该辖区（jurisdiction_id），或本应用的密钥不适用于该辖区")
+    _committee(params, client)
+    # One writer per key at a time, so that simultaneous posts cannot all slip under the limit.
+    client = Open311Client.objects.select_for_update().select_related("working_committee").get(pk=client.pk)
+    _check_key_limit(client, now)
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
@@ -326,6 +347,7 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
                 reporter_phone=(params.get("phone") or "").strip(),
                 source=Matter.Source.OPEN311,
                 address_fingerprint=fingerprint,
+                open311_client=client,
                 latitude=Decimal(f"{lat:.6f}") if located else None,
                 longitude=Decimal(f"{lon:.6f}") if located else None,
                 now=now,
@@ -339,10 +361,46 @@ def request_create(params, *, client_ip: str | None, now: datetime | None = None
                 now=now,
             )
     except services.RateLimited as exc:
-        raise Open311Error(429, str(exc)) from None
+        raise Open311Error(429, str(exc), retry_after=exc.retry_after) from None
     except services.MatterError as exc:
         raise Open311Error(400, str(exc)) from None
     return Posted(matter)
+
+
+def _check_key_limit(client: Open311Client, now: datetime) -> None:
+    """429 once the key has posted its hourly limit within the last hour, saying when one slot frees."""
+    window = now - timedelta(hours=1)
+    recent = list(
+        client.matters.filter(created_at__gt=window).order_by("-created_at").values_list("created_at", flat=True)[: client.hourly_limit]
+    )
+    if len(recent) >= client.hourly_limit:
+        frees_at = recent[-1] + timedelta(hours=1)
+        wait = max(1, int((frees_at - now).total_seconds()) + 1)
+        raise Open311Error(429, f"本应用一小时内提交已达上限（{client.hourly_limit} 条），请 {wait} 秒后再试", retry_after=wait)
+
+
+# --- Discovery -----------------------------------------------------------------------------------
+
+CHANGESET = "2026-12-07T00:00:00+08:00"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+def discovery(endpoint_url: str) -> dict:
+    """GET discovery: where the endpoint is, what it speaks, and how to get a key."""
+    return {
+        "changeset": CHANGESET,
+        "contact": "所在街道党工委（党校校委）",
+        "key_service": "向党工委申请，由校委在系统的“Open311 接入密钥”页面签发（/liaison/open311/keys/）",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": endpoint_url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
 
 
 # --- Keys the board issues -----------------------------------------------------------------------
@@ -357,7 +415,7 @@ def client_list(committees) -> QuerySet:
 
 
 @transaction.atomic
-def client_issue(*, name: str, working_committee: Organization, issued_by) -> tuple[Open311Client, str]:
+def client_issue(*, name: str, working_committee: Organization, issued_by, hourly_limit: int = 60) -> tuple[Open311Client, str]:
     """A new client and its key. The key is returned once; only its hash and 8-character prefix are kept."""
     name = (name or "").strip()
     if not name:
@@ -366,9 +424,36 @@ def client_issue(*, name: str, working_committee: Organization, issued_by) -> tu
         raise services.MatterError("应用名称不能超过 80 字")
     key = secrets.token_urlsafe(30)
     client = Open311Client.objects.create(
-        name=name, key_prefix=key[:8], key_hash=key_hash(key), working_committee=working_committee, issued_by=issued_by
+        name=name,
+        key_prefix=key[:8],
+        key_hash=key_hash(key),
+        working_committee=working_committee,
+        issued_by=issued_by,
+        hourly_limit=hourly_limit,
     )
     return client, key
+
+
+MAX_HOURLY_LIMIT = 10_000
+
+
+def parse_hourly_limit(value) -> int:
+    """The board's per-key hourly limit from a form field: a whole number from 1 to 10,000."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or len(text) > 6 or not 1 <= int(text) <= MAX_HOURLY_LIMIT:
+        raise services.MatterError(f"每小时提交上限应为 1 到 {MAX_HOURLY_LIMIT:,} 之间的整数")
+    return int(text)
+
+
+@transaction.atomic
+def client_set_limit(client: Open311Client, hourly_limit: int) -> Open311Client:
+    """Set how many requests the key may post per hour; a revoked key keeps its history unchanged."""
+    client = Open311Client.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is not None:
+        raise services.MatterError("该密钥已吊销")
+    client.hourly_limit = hourly_limit
+    client.save(update_fields=["hourly_limit"])
+    return client
 
 
 @transaction.atomic

@@ -6,4 +6,5 @@ app_name = "open311_keys"
 urlpatterns = [
     path("keys/", views.key_list, name="keys"),
     path("keys/<int:pk>/revoke/", views.key_revoke, name="revoke"),
+    path("keys/<int:pk>/limit/", views.key_limit, name="limit"),
 ]

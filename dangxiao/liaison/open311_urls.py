@@ -1,12 +1,15 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import open311_views as views
 
 app_name = "open311"
+FMT = r"(?P<fmt>json|xml)"
 urlpatterns = [
-    path("services.json", views.services, name="services"),
-    path("services/<str:code>.json", views.service_definition, name="service"),
-    path("requests.json", views.requests, name="requests"),
-    path("requests/<str:request_id>.json", views.request_detail, name="request"),
-    path("<path:name>.xml", views.xml_refused, name="xml"),
+    re_path(rf"^discovery\.{FMT}$", views.discovery, name="discovery"),
+    re_path(rf"^services\.{FMT}$", views.services, name="services"),
+    re_path(rf"^services/(?P<code>[^/]+)\.{FMT}$", views.service_definition, name="service"),
+    re_path(rf"^requests\.{FMT}$", views.requests, name="requests"),
+    re_path(rf"^requests/(?P<request_id>[^/]+)\.{FMT}$", views.request_detail, name="request"),
+    path("", views.not_found),
+    path("<path:path>", views.not_found, name="not_found"),
 ]

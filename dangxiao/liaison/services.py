@@ -53,6 +53,10 @@ class MatterError(Exception):
 class RateLimited(MatterError):
     """A report refused because its address or phone has reported too much lately (HTTP 429)."""
 
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
 
 def fingerprint(address: str | None) -> str:
     """A keyed hash of the reporting address: enough to rate-limit, useless to identify anyone."""
@@ -62,16 +66,17 @@ def fingerprint(address: str | None) -> str:
 
 
 def check_report_limits(*, fingerprint: str, phone: str, now: datetime) -> None:
-    """Refuse a public report when the same address or phone has reported too much lately."""
+    """Refuse a public report when the same address (QR page) or phone (QR page and Open311) has reported
+    too much lately. Open311 posts are limited per key instead of per address (liaison.open311)."""
     recent = Matter.objects.filter(source__in=[Matter.Source.PUBLIC, Matter.Source.OPEN311])
     if fingerprint:
-        by_address = recent.filter(reporter_fingerprint=fingerprint)
+        by_address = recent.filter(source=Matter.Source.PUBLIC, reporter_fingerprint=fingerprint)
         if by_address.filter(created_at__gte=now - timedelta(hours=1)).count() >= LIMITS["address_hour"]:
-            raise RateLimited(_("提交过于频繁，请一小时后再试"))
+            raise RateLimited(_("提交过于频繁，请一小时后再试"), retry_after=3600)
         if by_address.filter(created_at__gte=now - timedelta(days=1)).count() >= LIMITS["address_day"]:
-            raise RateLimited(_("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长"))
+            raise RateLimited(_("今天从这个网络提交的反映已经很多了，请明天再试，或直接联系您的邻长"), retry_after=86400)
     if phone and recent.filter(reporter_phone=phone, created_at__gte=now - timedelta(days=1)).count() >= LIMITS["phone_day"]:
-        raise RateLimited(_("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长"))
+        raise RateLimited(_("这个手机号今天已提交多条反映，请明天再试，或直接联系您的邻长"), retry_after=86400)
 
 
 def actor_label(user) -> str:
@@ -184,6 +189,7 @@ def matter_report(
     source: str = Matter.Source.PUBLIC,
     recorded_by=None,
     address_fingerprint: str = "",
+    open311_client=None,
     latitude=None,
     longitude=None,
     now: datetime | None = None,
@@ -209,7 +215,7 @@ def matter_report(
     photos = list(photos)
     check_photos(photos)
     if source in (Matter.Source.PUBLIC, Matter.Source.OPEN311):
-        check_report_limits(fingerprint=address_fingerprint, phone=phone, now=now)
+        check_report_limits(fingerprint=address_fingerprint if source == Matter.Source.PUBLIC else "", phone=phone, now=now)
     role = responsible_role(compound, household=household, building=building or (household.building if household else None))
     matter = Matter(
         compound=compound,
@@ -224,6 +230,7 @@ def matter_report(
         reporter_name=(reporter_name or "").strip()[:40],
         reporter_phone=phone,
         reporter_fingerprint=address_fingerprint,
+        open311_client=open311_client,
         recorded_by=recorded_by,
         assigned_role=role,
         level=KIND_LEVEL[role.kind] if role else Level.COMMUNITY,
