@@ -20,10 +20,11 @@ $(VENV)/.installed: requirements-dev.lock
 
 # Production: the runtime only (requirements.lock, hashed); no pytest, Playwright or ruff. The front-end files
 # come from npm and are collected into STATIC_ROOT (README "Deploying").
-install-prod: node_modules/.installed
+install-prod:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # Re-lock after editing requirements.in or requirements-dev.in (pip-tools in a throwaway environment).
 lock:

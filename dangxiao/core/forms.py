@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from .params import MAX_ID, check_sane_date
 
 
+class LabelledWidgetsMixin:
+    """For filter bars that render bare widgets without a <label>: each widget is named by its field's label
+    (aria-label), so a screen reader says what a select filters by."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.label:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
 class XlsxUploadForm(forms.Form):
     """One .xlsx file for an import preview, within the import size limit. Subclasses set the label."""
 

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from dangxiao.core.forms import IdField
+from dangxiao.core.forms import IdField, LabelledWidgetsMixin
 
 from .models import OPEN_STATES, STATE_TYPES, Level, StateType
 from .selectors import assigned_to_q, follow_up_q, overdue_q
@@ -19,7 +19,7 @@ NOTE = {"class": "form-control", "rows": 3}
 CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
-class MatterFilterForm(forms.Form):
+class MatterFilterForm(LabelledWidgetsMixin, forms.Form):
     q = forms.CharField(label=_("搜索描述"), required=False, max_length=100)
     state = forms.CharField(required=False)
     type = forms.ChoiceField(label=_("状态类型"), required=False, choices=[("", _("全部")), ("all", _("全部")), *StateType.choices])

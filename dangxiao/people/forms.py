@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from dangxiao.core.forms import IdField, XlsxUploadForm
+from dangxiao.core.forms import IdField, LabelledWidgetsMixin, XlsxUploadForm
 
 from .models import Member
 from .selectors import AGE_BANDS, FLAGS, MemberFilters
@@ -11,7 +11,7 @@ from .selectors import AGE_BANDS, FLAGS, MemberFilters
 SELECT = {"class": "form-select form-select-sm"}
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(LabelledWidgetsMixin, forms.Form):
     q = forms.CharField(label=_("姓名/手机尾号"), required=False)
     organization = IdField(label=_("组织"), required=False)
     status = forms.ChoiceField(

@@ -1,0 +1,103 @@
+"""Accessible pages: axe-core (from the npm registry, injected into Debian's Chromium) finds no critical and no
+serious violation on the main pages of each role, on the phone for members and residents, on the desktop
+for staff. A failure lists each rule, its impact and the elements it names."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from dangxiao.liaison import services as liaison_services
+from dangxiao.teaching.models import Enrollment, Session
+from tests import factories as f
+
+from .conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "Axe-check-2026"
+
+
+def violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.filter(v => v.impact === 'critical' || v.impact === 'serious').map(v =>
+                `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 4).map(n => n.target.join(' ') + (n.any[0] && n.any[0].data && n.any[0].data.fgColor ? ` (${n.any[0].data.fgColor} on ${n.any[0].data.bgColor}: ${n.any[0].data.contrastRatio})` : '')).join(' | '));
+        }"""
+    )
+    return found
+
+
+@pytest.fixture
+def school(people):
+    liaison = f.make_liaison(people)
+    school, main, _small = f.make_school(people["tree"])
+    cohort = f.make_cohort(school, people["tree"]["C1"])
+    member = people["users"]["member"].member
+    Enrollment.objects.create(cohort=cohort, member=member)
+    start = timezone.now() + timedelta(minutes=10)
+    session = Session.objects.create(cohort=cohort, title="冬训第一课", starts_at=start, ends_at=start + timedelta(hours=2), venue=main)
+    liaison_services.matter_report(
+        liaison["a"],
+        category=liaison["categories"]["e_bike_charging"],
+        description="3栋楼下飞线充电",
+        reporter_name="陈阿姨",
+        source="grid",
+    )
+    for user in liaison["users"].values():
+        user.set_password(PASSWORD)
+        user.save()
+    return {**people, **liaison, "session": session}
+
+
+def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
+    compound = school["a"]
+    return [
+        (None, "/accounts/login/", PHONE),
+        (None, f"/r/{compound.public_token}/", PHONE),
+        ("member", "/", PHONE),
+        ("member", "/me/schedule/", PHONE),
+        ("member", "/me/hours/", PHONE),
+        ("member", "/checkin/", PHONE),
+        ("principal", "/", DESKTOP),
+        ("principal", "/members/", DESKTOP),
+        ("principal", f"/sessions/{school['session'].pk}/roll/", DESKTOP),
+        ("principal", "/study-hours/", DESKTOP),
+        ("principal", "/liaison/matters/", DESKTOP),
+        ("principal", "/liaison/figures/", DESKTOP),
+        ("neighbour", "/liaison/matters/", PHONE),
+    ]
+
+
+def test_main_pages_of_each_role_have_no_serious_accessibility_violations(school, live_server, new_page):
+    problems = []
+    signed_in: dict[str, object] = {}
+    for who, url, viewport in pages(school):
+        key = f"{who}-{viewport}"
+        if key not in signed_in:
+            page = new_page(viewport=viewport, base_url=live_server.url)
+            if who is not None:
+                page.goto("/accounts/login/")
+                page.fill("#id_username", school["users"][who].username)
+                page.fill("#id_password", PASSWORD)
+                page.locator("form button[type=submit]").last.click()
+                page.wait_for_load_state("load")
+            signed_in[key] = page
+        page = signed_in[key]
+        response = page.goto(url)
+        assert response.status == 200, f"{who} {url}: {response.status}"
+        problems += [f"{who or 'anonymous'} {url}: {v}" for v in violations(page)]
+        # Every chart is hidden from screen readers and has its figures in text beside it.
+        charts = page.locator(".chart")
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            if chart.get_attribute("aria-hidden") != "true" or chart.locator("xpath=..").locator("table, p").count() == 0:
+                problems.append(f"{who} {url}: chart #{chart.get_attribute('id')} has no text beside it")
+        if (headings := page.locator("h1").count()) != 1:
+            problems.append(f"{who or 'anonymous'} {url}: {headings} h1 elements, one expected")
+    assert problems == [], "\n".join(problems)
