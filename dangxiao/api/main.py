@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/. Each domain has its own router; all call services and selectors."""
 
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -12,12 +13,20 @@ from .certificates import router as certificates_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
 from .online import router as online_router
+from .openapi import document_errors
 from .people import router as people_router
 from .school import router as school_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
 
-api = NinjaAPI(
+
+class DangxiaoAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document with every operation's common refusals declared (api/openapi.py)."""
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = DangxiaoAPI(
     title="党校管理平台 API",
     version="1",
     description="Dangxiao: a grassroots Party school platform. Token auth: POST /api/v1/auth/token, then `Authorization: Bearer <token>`.",
@@ -41,6 +50,11 @@ api.add_router("/", liaison_router)
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, {"detail": _("未找到，或不在您的权限范围内")}, status=404)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_multipart(request, exc):
+    return api.create_response(request, {"detail": _("请求体不是有效的 multipart/form-data")}, status=400)
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,6 +2,7 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,8 +48,11 @@ class RefuseNulMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if _carries_nul(request, own_limit=getattr(view_func, "limits_its_body", False)):
-            return nul_refused(request)
+        try:
+            if _carries_nul(request, own_limit=getattr(view_func, "limits_its_body", False)):
+                return nul_refused(request)
+        except MultiPartParserError:  # a multipart body without a boundary, or cut short: unreadable, not a 500
+            return refused(request, _("请求体不是有效的 multipart/form-data"))
         return None
 
 
@@ -85,8 +89,11 @@ def _carries_nul(request, *, own_limit: bool) -> bool:
 
 
 def nul_refused(request) -> HttpResponse:
-    """The refusal in the caller's format: JSON for the API, GeoReport errors for Open311, a page otherwise."""
-    message = _("内容中含有不允许的空字符（NUL），请删除后重新提交")
+    return refused(request, _("内容中含有不允许的空字符（NUL），请删除后重新提交"))
+
+
+def refused(request, message: str) -> HttpResponse:
+    """A 400 in the caller's format: JSON for the API, GeoReport errors for Open311, a page otherwise."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
     if request.path.startswith("/open311/"):
