@@ -5,6 +5,7 @@ from django.urls import include, path
 from dangxiao.api.main import api
 from dangxiao.core import views as core_views
 from dangxiao.people import views_auth
+from dangxiao.reports import plan_views as report_plan_views
 from dangxiao.reports import views as report_views
 
 urlpatterns = [
@@ -29,6 +30,8 @@ urlpatterns = [
     path("", include("dangxiao.attendance.document_urls")),
     path("", include("dangxiao.attendance.home_urls")),
     path("online/", include("dangxiao.online.urls")),
+    # The plan's page reads the year's records, which the school app may not: it is the reports app's.
+    path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),
     path("school/", include("dangxiao.school.urls")),
     path("liaison/", include("dangxiao.liaison.urls")),
     path("liaison/", include("dangxiao.liaison.grid_urls")),

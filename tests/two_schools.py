@@ -85,7 +85,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     school = School.objects.create(name=f"{name}街道党校", brand=f"{name}课堂", organization=root)
     plan = TrainingPlan.objects.create(school=school, year=today.year, title=f"{name}年度培训计划", status=TrainingPlan.Status.SUBMITTED)
     partner = Partner.objects.create(school=school, name=f"{name}大学", kind=Partner.Kind.UNIVERSITY)
-    PartnerAgreement.objects.create(
+    agreement = PartnerAgreement.objects.create(
         partner=partner,
         title=f"{name}共建协议",
         shares_venues=True,
@@ -202,6 +202,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "school": school,
         "plan": plan,
         "partner": partner,
+        "agreement": agreement,
         "venue": venue,
         "topic": topic,
         "teacher": teacher,

@@ -17,6 +17,9 @@ class AuditEvent(models.Model):
         OPEN311_REVOKE = "open311_revoke", _("吊销 Open311 密钥")
         MATERIAL_UPLOAD = "material_upload", _("上传课程资料")
         MATERIAL_REMOVE = "material_remove", _("删除课程资料")
+        RECORD_CREATE = "record_create", _("新建记录")
+        RECORD_UPDATE = "record_update", _("修改记录")
+        RECORD_RETIRE = "record_retire", _("停用或终止记录")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -33,6 +33,7 @@ class TrainingPlan(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("待审批")
+        RETURNED = "returned", _("退回修改")
         APPROVED = "approved", _("已批准")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="plans")
@@ -40,7 +41,12 @@ class TrainingPlan(models.Model):
     title = models.CharField(_("标题"), max_length=100)
     goals = models.TextField(_("培训目标"), blank=True)
     target_person_times = models.PositiveIntegerField(_("计划培训人次"), default=0)
+    target_study_hours = models.DecimalField(
+        _("人均学时目标"), max_digits=5, decimal_places=1, default=0, help_text=_("每名党员全年集中培训学时")
+    )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("审批意见"), max_length=300, blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
 
@@ -74,6 +80,8 @@ class Partner(models.Model):
     kind = models.CharField(_("单位类型"), max_length=24, choices=Kind.choices)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     description = models.TextField(_("简介"), blank=True)
+    # Retired partners leave the pickers and current lists; their agreements, venues and sessions stay.
+    retired_on = models.DateField(_("停用日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("共建单位")
@@ -96,6 +104,10 @@ class PartnerAgreement(models.Model):
     starts_on = models.DateField(_("生效日期"))
     ends_on = models.DateField(_("到期日期"))
     terminated = models.BooleanField(_("已终止"), default=False)
+    ended_on = models.DateField(_("终止日期"), null=True, blank=True)
+    end_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
+    # A renewal is a new agreement continuing the old one, which keeps its own dates and status.
+    renews = models.ForeignKey("self", verbose_name=_("续签自"), null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals")
 
     class Meta:
         verbose_name = _("共建协议")
@@ -154,7 +166,9 @@ class Venue(models.Model):
     partner = models.ForeignKey(
         Partner, verbose_name=_("共建单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="venues"
     )
+    # Retiring clears `is_active` (what the pickers read) and dates it; the venue's sessions keep it.
     is_active = models.BooleanField(_("启用"), default=True)
+    retired_on = models.DateField(_("停用日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("阵地")

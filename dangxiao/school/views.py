@@ -71,7 +71,7 @@ def plan_approve(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("%(title)s已批准。") % {"title": plan.title})
-    return redirect("school:overview")
+    return redirect("plan_detail", plan.pk)
 
 
 @login_required
@@ -105,7 +105,8 @@ def network(request):
 @login_required
 def venue_detail(request, pk: int):
     venue = access.get_school_object_or_404(request.user, "school.Venue", pk, Venue.objects.select_related("organization", "partner"))
-    return render(request, "school/venue_detail.html", {"active": "school", "venue": venue})
+    can_manage = access.filter_managed_venues(request.user).filter(pk=venue.pk).exists()
+    return render(request, "school/venue_detail.html", {"active": "school", "venue": venue, "can_manage": can_manage})
 
 
 @login_required
@@ -114,7 +115,12 @@ def partner_list(request):
     return render(
         request,
         "school/partner_list.html",
-        {"active": "school", "partners": selectors.partner_list(request.user), "today": timezone.localdate()},
+        {
+            "active": "school",
+            "partners": selectors.partner_list(request.user).filter(retired_on__isnull=not (retired := request.GET.get("retired") == "1")),
+            "retired": retired,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -127,7 +133,13 @@ def partner_detail(request, pk: int):
     return render(
         request,
         "school/partner_detail.html",
-        {"active": "school", "partner": partner, "agreements": agreements, **selectors.partner_contribution(partner)},
+        {
+            "active": "school",
+            "partner": partner,
+            "agreements": agreements,
+            "can_manage": access.can_manage_school(request.user, partner.school),
+            **selectors.partner_contribution(partner),
+        },
     )
 
 
