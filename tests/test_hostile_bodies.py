@@ -77,7 +77,7 @@ def test_json_nested_thousands_deep_is_a_400_on_every_json_endpoint(place, body)
     api, ids = bearer(place["users"]["principal"]), {"session_id": place["session"].pk, "cohort_id": place["cohort"].pk}
     before = written()
     for method, path in operations:
-        url = path.format(**ids, matter_id=1, leave_id=1, lesson_id=1)
+        url = path.format(**ids, matter_id=1, leave_id=1, lesson_id=1, venue_id=1, partner_id=1, plan_id=1, agreement_id=1)
         response = api.generic(method.upper(), url, body, content_type="application/json")
         assert response.status_code == 400, (method, path, response.status_code)
         assert response.json() == {"detail": "请求体不是有效的 JSON，或嵌套层次过深"}

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dangxiao.api.main import api as ninja_api
 from dangxiao.attendance.models import StudyHourCertificate
-from dangxiao.school.models import Partner
+from dangxiao.school.models import Partner, PartnerAgreement, TrainingPlan
 from dangxiao.teaching.models import Course, Enrollment, Session
 
 from .factories import make_cohort, make_teacher
@@ -46,7 +46,11 @@ def world(liaison, settings, tmp_path):
         "member_id": w["member"].pk,
         "session_id": session.pk,
         "venue_id": venue.pk,
-        "partner_id": Partner.objects.create(school=school, name="中南大学铁道学院").pk,
+        "partner_id": (partner := Partner.objects.create(school=school, name="中南大学铁道学院")).pk,
+        "agreement_id": PartnerAgreement.objects.create(
+            partner=partner, title="共建协议", shares_venues=True, signed_on=start.date(), starts_on=start.date(), ends_on=start.date()
+        ).pk,
+        "plan_id": TrainingPlan.objects.create(school=school, year=2026, title="年度计划").pk,
         "teacher_id": make_teacher(school).pk,
         "course_id": Course.objects.create(school=school, title="党章", kind="theory").pk,
         "cohort_id": cohort.pk,

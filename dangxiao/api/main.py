@@ -12,10 +12,12 @@ from .auth import AUTH
 from .certificates import router as certificates_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
+
+# The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
+from .network import router as school_router
 from .online import router as online_router
 from .openapi import document_errors
 from .people import router as people_router
-from .school import router as school_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
 

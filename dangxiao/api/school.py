@@ -10,7 +10,7 @@ from django.db.models import Avg, Count, IntegerField, OuterRef, Prefetch, Query
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from dangxiao.attendance.models import SessionRating
 from dangxiao.core import access
@@ -81,6 +81,7 @@ class VenueOut(Schema):
     organization: Ref
     partner: Ref | None
     is_active: bool
+    retired_on: date | None
 
 
 class VenuePage(Schema):
@@ -92,6 +93,7 @@ class VenuePage(Schema):
 
 class VenueQuery(PageQuery):
     tier: Venue.Tier | None = None
+    retired: bool = Field(False, description="true: the retired venues instead of those in use")
 
 
 def _venue(v: Venue) -> dict:
@@ -111,6 +113,7 @@ def _venue(v: Venue) -> dict:
         "organization": ref(v.organization),
         "partner": ref(v.partner),
         "is_active": v.is_active,
+        "retired_on": v.retired_on,
     }
 
 
@@ -120,7 +123,7 @@ def _venues(request) -> QuerySet:
 
 @router.get("/venues", response=VenuePage, summary="Venues (阵地) of the caller's schools, optionally of one tier")
 def venue_list(request, query: Query[VenueQuery]):
-    qs = _venues(request).order_by("tier", "name", "id")
+    qs = _venues(request).filter(is_active=not query.retired).order_by("tier", "name", "id")
     if query.tier:
         qs = qs.filter(tier=query.tier)
     return paginate(qs, query, _venue)
@@ -155,6 +158,7 @@ class PartnerOut(Schema):
     kind_label: str
     contact_name: str
     description: str
+    retired_on: date | None
     status: str
     status_label: str
     scopes: list[str]
@@ -173,6 +177,7 @@ class PartnerPage(Schema):
 
 class PartnerQuery(PageQuery):
     kind: Partner.Kind | None = None
+    retired: bool = Field(False, description="true: the retired partners instead of those current")
 
 
 def _partner(p: Partner) -> dict:
@@ -189,6 +194,7 @@ def _partner(p: Partner) -> dict:
         "kind_label": p.get_kind_display(),
         "contact_name": p.contact_name,
         "description": p.description,
+        "retired_on": p.retired_on,
         "status": status,
         "status_label": PartnerAgreement.STATUS_LABELS.get(status, _("无协议")),
         "scopes": scopes,
@@ -223,7 +229,7 @@ def _partners(request) -> QuerySet:
 
 @router.get("/partners", response=PartnerPage, summary="Partner units (共建单位) with agreements and contributions (staff)")
 def partner_list(request, query: Query[PartnerQuery]):
-    qs = _partners(request).order_by("name", "id")
+    qs = _partners(request).filter(retired_on__isnull=not query.retired).order_by("name", "id")
     if query.kind:
         qs = qs.filter(kind=query.kind)
     return paginate(qs, query, _partner)
