@@ -7,6 +7,7 @@ from dangxiao.core import views as core_views
 from dangxiao.people import views_auth
 from dangxiao.reports import plan_views as report_plan_views
 from dangxiao.reports import views as report_views
+from dangxiao.teaching import plan_items
 
 urlpatterns = [
     path("", report_views.home, name="home"),
@@ -32,6 +33,7 @@ urlpatterns = [
     path("online/", include("dangxiao.online.urls")),
     # The plan's page reads the year's records, which the school app may not: it is the reports app's.
     path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),
+    path("school/plans/<int:pk>/items/", plan_items.plan_items, name="plan_items"),
     path("school/", include("dangxiao.school.urls")),
     path("liaison/", include("dangxiao.liaison.urls")),
     path("liaison/", include("dangxiao.liaison.grid_urls")),

@@ -68,6 +68,7 @@ def test_the_board_writes_submits_returns_and_approves_the_plan(school):
     assert response.url == reverse("plan_detail", args=[plan.pk])
     assert plan.status == "approved" and plan.approved_by == school["users"]["principal"]
     assert AuditEvent.objects.filter(object_type="trainingplan", action="record_create").exists()
+    assert AuditEvent.objects.filter(object_type="trainingplan", summary="批准培训计划：年度党员教育培训计划").exists()
     assert "年度党员教育培训计划" in client.get(reverse("school:plan_list")).content.decode()
 
 
@@ -143,3 +144,30 @@ def test_the_plan_page_shows_each_target_against_the_years_records(school, djang
     Attendance.objects.create(session=held, member=school["members"]["c1_2"][0], status="present")
     response = login(school["users"]["principal"]).get(reverse("plan_detail", args=[plan.pk]))
     assert {f["key"]: f for f in response.context["figures"]}["person_times"]["actual"] == 3
+
+
+def test_the_board_picks_the_courses_and_cohorts_a_plan_plans(school):
+    plan = TrainingPlan.objects.create(school=school["school"], year=2026, title="计划")
+    course = Course.objects.create(school=school["school"], title="党的理论", kind="theory")
+    dropped = Course.objects.create(school=school["school"], title="旧课", kind="theory", plan=plan)
+    cohort = make_cohort(school["school"], school["tree"]["WY"])
+    from dangxiao.people.models import Organization
+    from dangxiao.school.models import School
+
+    root = Organization.objects.add_root(instance=Organization(name="别处党工委", code="ZZ", kind="working_committee"))
+    theirs = Course.objects.create(school=School.objects.create(name="别处党校", organization=root), title="别处的课", kind="theory")
+    client = login(school["users"]["principal"])
+    page = client.get(reverse("plan_detail", args=[plan.pk]))
+    assert "别处的课" not in page.content.decode() and "党的理论" in page.content.decode()
+
+    refused = client.post(reverse("plan_items", args=[plan.pk]), {"courses": [course.pk, theirs.pk]})
+    assert refused.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.plan_id is None and Course.objects.get(pk=course.pk).plan_id is None
+
+    client.post(reverse("plan_items", args=[plan.pk]), {"courses": [course.pk], "cohorts": [cohort.pk]})
+    assert Course.objects.get(pk=course.pk).plan == plan and Course.objects.get(pk=dropped.pk).plan is None
+    cohort.refresh_from_db()
+    assert cohort.plan == plan
+    assert login(school["users"]["secretary"]).post(reverse("plan_items", args=[plan.pk]), {"courses": []}).status_code == 404
+    assert Course.objects.get(pk=course.pk).plan == plan

@@ -297,7 +297,7 @@ def plan_return(request, plan_id: Id, body: ReturnIn):
 def plan_approve_endpoint(request, plan_id: Id):
     plan = _plan(request, plan_id, manage=True)
     try:
-        plan_approve(plan, request.user)
+        plan_approve(plan, request.user, request)
     except SchoolError as exc:
         return _refused(exc)
     return _plan_out(plan)

@@ -9,6 +9,7 @@ from dangxiao.attendance.plan_figures import plan_actuals
 from dangxiao.core import access
 from dangxiao.school.models import TrainingPlan
 from dangxiao.school.network_forms import PlanReturnForm
+from dangxiao.teaching.plan_items import EDITABLE, PlanItemsForm, plan_item_choices
 
 
 def _percent(actual, target) -> int | None:
@@ -31,6 +32,11 @@ def plan_detail(request, pk: int):
     ]
     for f in figures:
         f["percent"] = _percent(f["actual"], f["target"])
+    can_manage = access.can_manage_school(request.user, plan.school)
+    items_form = None
+    if can_manage and plan.status in EDITABLE:
+        planned = {"courses": [r.obj.pk for r in actuals.courses if r.planned], "cohorts": [r.obj.pk for r in actuals.cohorts if r.planned]}
+        items_form = PlanItemsForm(initial=planned, **plan_item_choices(request.user, plan))
     return render(
         request,
         "reports/plan_detail.html",
@@ -39,7 +45,8 @@ def plan_detail(request, pk: int):
             "plan": plan,
             "actuals": actuals,
             "figures": figures,
-            "can_manage": access.can_manage_school(request.user, plan.school),
+            "can_manage": can_manage,
+            "items_form": items_form,
             "return_form": PlanReturnForm(),
         },
     )

@@ -66,7 +66,7 @@ def plan_approve(request, pk: int):
     plan = access.get_school_object_or_404(request.user, "school.TrainingPlan", pk)
     access.require(access.can_manage_school(request.user, plan.school))
     try:
-        services.plan_approve(plan, request.user)
+        services.plan_approve(plan, request.user, request)
     except services.SchoolError as exc:
         messages.error(request, str(exc))
     else:
