@@ -291,3 +291,10 @@ def test_partner_pages_take_a_fixed_number_of_queries(school, django_assert_max_
         assert client.get(reverse("school:partner_detail", args=[partner.pk])).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("school:partner_list")).status_code == 200
+
+
+def test_an_agreement_ended_early_is_renewed_from_today(school):
+    partner = make_partner(school["school"])
+    ended = make_agreement(partner, terminated=True, ended_on=timezone.localdate() - timedelta(days=10), end_reason="调整")
+    form = login(school["users"]["principal"]).get(reverse("school:agreement_renew", args=[ended.pk])).context["form"]
+    assert form.initial["starts_on"] == timezone.localdate()

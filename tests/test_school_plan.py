@@ -171,3 +171,16 @@ def test_the_board_picks_the_courses_and_cohorts_a_plan_plans(school):
     assert cohort.plan == plan
     assert login(school["users"]["secretary"]).post(reverse("plan_items", args=[plan.pk]), {"courses": []}).status_code == 404
     assert Course.objects.get(pk=course.pk).plan == plan
+
+
+def test_plan_and_school_pages_take_a_fixed_number_of_queries(school, django_assert_max_num_queries):
+    for year in range(2010, 2030):
+        TrainingPlan.objects.create(school=school["school"], year=year, title=f"{year}年度计划")
+    client = login(school["users"]["principal"])
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("school:plan_list"))
+    assert page.status_code == 200 and "2029年度计划" in page.content.decode()
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("school:school_edit")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("school:plan_edit", args=[TrainingPlan.objects.get(year=2026).pk])).status_code == 200

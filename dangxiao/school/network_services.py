@@ -339,8 +339,9 @@ def agreement_update(request, agreement: PartnerAgreement, **fields) -> PartnerA
 
 
 def renewal_defaults(agreement: PartnerAgreement) -> dict:
-    """What a renewal proposes: the same title and scope, from the day after the old one ends, for as long."""
-    starts = max(agreement.ends_on + timedelta(days=1), timezone.localdate() if agreement.terminated else date.min)
+    """What a renewal proposes: the same title and scope, for as long, from the day after the old one ends."""
+    # An agreement ended early is followed from today; one that ran its course, from the day after its end.
+    starts = timezone.localdate() if agreement.terminated else agreement.ends_on + timedelta(days=1)
     length = agreement.ends_on - agreement.starts_on
     return {
         "title": agreement.title,

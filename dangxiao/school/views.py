@@ -98,6 +98,7 @@ def network(request):
             "months": range(1, 13),
             "tree": tree,
             "idle_count": sum(1 for r in rows if r.idle_months),
+            "is_staff": access.scope_for(request.user).is_staff,
         },
     )
 
