@@ -49,7 +49,7 @@ def overview(request):
             "can_manage": access.can_manage_school(request.user, school),
             "venue_tiers": dict(school.venues.filter(is_active=True).values_list("tier").annotate(c=Count("id")).values_list("tier", "c")),
             "counts": {
-                "partners": school.partners.count(),
+                "partners": school.partners.filter(retired_on__isnull=True).count(),
                 "teachers": school.teachers.count(),
                 "courses": school.courses.count(),
                 "cohorts": school.cohorts.count(),
