@@ -180,11 +180,15 @@ class Venue(models.Model):
 
 
 class Topic(models.Model):
-    """The editable taxonomy of what is taught (Party theory, policy and law, work skills, …)."""
+    """The editable taxonomy of what is taught (Party theory, policy and law, work skills, …), in two
+    levels at most: a topic may sit under a top-level one. A retired topic leaves the pickers; what
+    already names it keeps it."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="topics")
     name = models.CharField(_("专题"), max_length=40)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    parent = models.ForeignKey("self", verbose_name=_("上级专题"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    is_active = models.BooleanField(_("使用中"), default=True)
 
     class Meta:
         verbose_name = _("专题")
@@ -207,6 +211,8 @@ class Teacher(models.Model):
         VETERAN = "veteran", _("五老四教")
         LEADER = "leader", _("领导干部")
         SECRETARY = "secretary", _("党组织书记")
+        PARTY_WORKER = "party_worker", _("党务工作者")
+        EXPERT = "expert", _("专家学者")
         MEMBER = "member", _("党员")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
@@ -221,8 +227,15 @@ class Teacher(models.Model):
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("擅长专题"), blank=True, related_name="teachers")
     bio = models.TextField(_("简介"), blank=True)
+    # An outsider's mobile phone (masked wherever shown); a member's is on their member record.
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    # The current (latest) term, kept by the services from the appointments below: bookings read it.
     appointed_from = models.DateField(_("聘期开始"), null=True, blank=True)
     appointed_until = models.DateField(_("聘期结束"), null=True, blank=True)
+    # A retired teacher leaves the pool's pickers; their past sessions and ratings keep naming them.
+    is_active = models.BooleanField(_("在库"), default=True)
+    retired_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
+    retired_reason = models.CharField(_("退出原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("讲师")
@@ -231,3 +244,42 @@ class Teacher(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def in_term_on(self, day: date) -> bool:
+        """Appointed on the day (a teacher without any term recorded counts as appointed)."""
+        return (
+            self.is_active
+            and (self.appointed_from is None or self.appointed_from <= day)
+            and (self.appointed_until is None or day <= self.appointed_until)
+        )
+
+
+class TeacherAppointment(models.Model):
+    """One term of a teacher's appointment (聘任制): the first, each renewal, and how it ended. Never
+    deleted: the teacher's page lists them all."""
+
+    class Kind(models.TextChoices):
+        APPOINT = "appoint", _("聘任")
+        RENEW = "renew", _("续聘")
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.APPOINT)
+    starts_on = models.DateField(_("聘期开始"))
+    ends_on = models.DateField(_("聘期结束"))
+    ended_on = models.DateField(_("提前结束于"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("聘任记录")
+        verbose_name_plural = _("聘任记录")
+        ordering = ["-starts_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="appointment_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} {self.starts_on}–{self.ends_on}"
+
+    @property
+    def last_day(self) -> date:
+        return self.ended_on if self.ended_on is not None and self.ended_on < self.ends_on else self.ends_on

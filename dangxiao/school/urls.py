@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import network_views, plan_views, views
+from . import network_views, plan_views, teacher_views, views
 
 app_name = "school"
 urlpatterns = [
@@ -26,7 +26,19 @@ urlpatterns = [
     path("venues/<int:pk>/", views.venue_detail, name="venue_detail"),
     path("partners/", views.partner_list, name="partner_list"),
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
-    path("teachers/", views.teacher_list, name="teacher_list"),
-    path("teachers/<int:pk>/", views.teacher_detail, name="teacher_detail"),
+    path("teachers/", teacher_views.teacher_list, name="teacher_list"),
+    path("teachers/new/", teacher_views.teacher_create, name="teacher_create"),
+    path("teachers/members/", teacher_views.teacher_member_picker, name="teacher_member_picker"),
+    path("teachers/<int:pk>/", teacher_views.teacher_detail, name="teacher_detail"),
+    path("teachers/<int:pk>/edit/", teacher_views.teacher_edit, name="teacher_edit"),
+    path("teachers/<int:pk>/renew/", teacher_views.teacher_renew, name="teacher_renew"),
+    path("teachers/<int:pk>/end/", teacher_views.teacher_end, name="teacher_end"),
+    path("teachers/<int:pk>/retire/", teacher_views.teacher_retire, name="teacher_retire"),
+    path("teachers/<int:pk>/reinstate/", teacher_views.teacher_reinstate, name="teacher_reinstate"),
+    path("topics/", teacher_views.topic_list, name="topic_list"),
+    path("topics/new/", teacher_views.topic_create, name="topic_create"),
+    path("topics/<int:pk>/edit/", teacher_views.topic_edit, name="topic_edit"),
+    path("topics/<int:pk>/retire/", teacher_views.topic_retire, name="topic_retire"),
+    path("topics/<int:pk>/reinstate/", teacher_views.topic_reinstate, name="topic_reinstate"),
     path("lecturers/", views.lecturers, name="lecturers"),
 ]

@@ -1,6 +1,4 @@
-"""School pages: the board and plan, the 1+5+N network, partners, the teacher pool."""
-
-from datetime import timedelta
+"""School pages: the board and plan, the 1+5+N network, partners (the teacher pool: teacher_views)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -141,41 +139,6 @@ def partner_detail(request, pk: int):
             "can_manage": access.can_manage_school(request.user, partner.school),
             **selectors.partner_contribution(partner),
         },
-    )
-
-
-@login_required
-def teacher_list(request):
-    _require_staff(request)
-    today = timezone.localdate()
-    teachers = selectors.teacher_list(request.user)
-    source = request.GET.get("source", "")
-    if source:
-        teachers = teachers.filter(source=source)
-    return render(
-        request,
-        "school/teacher_list.html",
-        {
-            "active": "school",
-            "teachers": teachers,
-            "today": today,
-            "source": source,
-            "sources": teachers.model.Source.choices,
-            "soon": today + timedelta(days=selectors.TERM_ALERT_DAYS),
-        },
-    )
-
-
-@login_required
-def teacher_detail(request, pk: int):
-    teacher = access.get_school_object_or_404(request.user, "school.Teacher", pk)
-    access.require(access.scope_for(request.user).is_staff or teacher.user_id == request.user.pk)
-    sessions = selectors.teacher_sessions(teacher)
-    ratings = teacher.ratings.select_related("session").order_by("-created_at")[:50]
-    return render(
-        request,
-        "school/teacher_detail.html",
-        {"active": "school", "teacher": teacher, "sessions": sessions, "ratings": ratings, "today": timezone.localdate()},
     )
 
 

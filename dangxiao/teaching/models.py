@@ -32,6 +32,9 @@ class Course(models.Model):
     description = models.TextField(_("课程简介"), blank=True)
     default_hours = models.DecimalField(_("默认学时"), max_digits=4, decimal_places=1, default=Decimal("2.0"))
     online_capable = models.BooleanField(_("可线上学习"), default=False)
+    # A retired course leaves the cohort and session pickers; its sessions, cohorts and materials stay.
+    is_active = models.BooleanField(_("在用"), default=True)
+    retired_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("课程")

@@ -188,6 +188,10 @@ def _check_bookable(cohort: Cohort, venue, teacher, course, *, day: date) -> Non
             raise TeachingError(_("%(label)s“%(thing)s”不属于本班次所在的党校") % {"label": label, "thing": thing})
     if venue is not None and not venue.is_active:
         raise TeachingError(_("教学点“%(venue)s”已停用") % {"venue": venue.name})
+    if teacher is not None and not teacher.is_active:
+        raise TeachingError(_("讲师%(teacher)s已退出师资库") % {"teacher": teacher.name})
+    if course is not None and not course.is_active:
+        raise TeachingError(_("课程“%(course)s”已停用") % {"course": course.title})
     if teacher is not None and teacher.appointed_until is not None and teacher.appointed_until < day:
         raise TeachingError(
             _("讲师%(teacher)s的聘期已于%(date)s结束，请先续聘") % {"teacher": teacher.name, "date": f"{teacher.appointed_until:%Y-%m-%d}"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import survey_views, views
+from . import course_views, survey_views, views
 
 app_name = "teaching"
 urlpatterns = [
@@ -12,8 +12,12 @@ urlpatterns = [
     path("cohorts/<int:pk>/members/<int:member_id>/remove/", views.cohort_unenroll, name="cohort_unenroll"),
     path("cohorts/<int:pk>/rules/", views.cohort_rule_create, name="cohort_rule_create"),
     path("cohorts/<int:pk>/sessions/", views.cohort_session_create, name="cohort_session_create"),
-    path("courses/", views.course_list, name="course_list"),
+    path("courses/", course_views.course_list, name="course_list"),
+    path("courses/new/", course_views.course_create, name="course_create"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),
+    path("courses/<int:pk>/edit/", course_views.course_edit, name="course_edit"),
+    path("courses/<int:pk>/retire/", course_views.course_retire, name="course_retire"),
+    path("courses/<int:pk>/reinstate/", course_views.course_reinstate, name="course_reinstate"),
     path("materials/<int:pk>/", views.material_download, name="material_download"),
     path("materials/<int:pk>/remove/", views.material_remove, name="material_remove"),
     path("surveys/", survey_views.survey_list, name="survey_list"),

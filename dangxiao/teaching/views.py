@@ -21,8 +21,10 @@ from dangxiao.core.params import date_param
 from dangxiao.liaison.selectors import distance_bands
 from dangxiao.people.models import Member
 from dangxiao.school.selectors import school_for_organization, user_school
+from dangxiao.school.teacher_selectors import bookable_teachers
 
 from . import ical, selectors, services
+from .courses import offered_courses
 from .forms import CohortForm, ScheduleRuleForm, SessionForm
 from .models import CalendarFeed, Cohort, Course, Enrollment
 from .rules import TargetRule
@@ -40,7 +42,7 @@ def _require_staff(request):
 
 def _school_choices(request, school):
     venues = access.filter_school_objects(request.user, "school.Venue").filter(school=school, is_active=True).order_by("tier", "name")
-    teachers = access.filter_school_objects(request.user, "school.Teacher").filter(school=school).order_by("name")
+    teachers = bookable_teachers(access.filter_school_objects(request.user, "school.Teacher").filter(school=school)).order_by("name")
     return {"venues": venues, "teachers": teachers}
 
 
@@ -58,7 +60,7 @@ def cohort_create(request):
     school = user_school(request.user)
     if school is None:
         raise Http404(_("尚未设立党校"))
-    courses = access.filter_school_objects(request.user, "teaching.Course").filter(school=school)
+    courses = offered_courses(access.filter_school_objects(request.user, "teaching.Course").filter(school=school))
     form = CohortForm(request.POST or None, organizations=orgs, courses=courses)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -419,18 +421,6 @@ def calendar_feed(request, token: str):
 
 
 # --- Courses and their private materials ---------------------------------------------------------
-
-
-@login_required
-def course_list(request):
-    _require_staff(request)
-    courses = selectors.course_list(request.user)
-    kind = request.GET.get("kind", "")
-    if kind:
-        courses = courses.filter(kind=kind)
-    return render(
-        request, "teaching/course_list.html", {"active": "courses", "courses": courses, "kind": kind, "kinds": Course.Kind.choices}
-    )
 
 
 def _course_or_404(request, pk: int) -> Course:
