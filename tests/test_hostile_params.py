@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dangxiao.api.main import api as ninja_api
 from dangxiao.attendance.models import StudyHourCertificate
-from dangxiao.school.models import Partner, PartnerAgreement, TrainingPlan
+from dangxiao.school.models import Partner, PartnerAgreement, Topic, TrainingPlan
 from dangxiao.teaching.models import Course, Enrollment, Session
 
 from .factories import make_cohort, make_teacher
@@ -53,6 +53,7 @@ def world(liaison, settings, tmp_path):
         "plan_id": TrainingPlan.objects.create(school=school, year=2026, title="年度计划").pk,
         "teacher_id": make_teacher(school).pk,
         "course_id": Course.objects.create(school=school, title="党章", kind="theory").pk,
+        "topic_id": Topic.objects.create(school=school, name="党的理论").pk,
         "cohort_id": cohort.pk,
         "matter_id": matter.pk,
         "code": StudyHourCertificate.objects.create(member=w["member"], year=2026, hours=32, code="ABCD2345").code,

@@ -10,6 +10,7 @@ from .account import router as account_router
 from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
+from .courses import router as courses_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
 
@@ -18,6 +19,7 @@ from .network import router as school_router
 from .online import router as online_router
 from .openapi import document_errors
 from .people import router as people_router
+from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
 
@@ -41,6 +43,8 @@ api.add_router("/", account_router)
 api.add_router("/", people_router)
 api.add_router("/", attendance_router)
 api.add_router("/", school_router)
+api.add_router("/", teachers_router)
+api.add_router("/", courses_router)
 api.add_router("/", teaching_router)
 api.add_router("/", teaching_me_router)
 api.add_router("/", online_router)
@@ -73,6 +77,18 @@ def _message(error: dict) -> str:
         return _("不能小于 %(limit)s") % {"limit": ctx.get("ge")}
     if kind == "less_than_equal":
         return _("不能大于 %(limit)s") % {"limit": ctx.get("le")}
+    if kind == "greater_than":
+        return _("须大于 %(limit)s") % {"limit": ctx.get("gt")}
+    if kind == "less_than":
+        return _("须小于 %(limit)s") % {"limit": ctx.get("lt")}
+    if kind in ("enum", "literal_error"):
+        return _("不是可选的值，可选：%(expected)s") % {"expected": ctx.get("expected", "")}
+    if kind == "string_too_long":
+        return _("不能超过 %(limit)s 个字") % {"limit": ctx.get("max_length")}
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing"):
+        return _("应为数字")
+    if kind in ("decimal_max_places", "decimal_max_digits", "decimal_whole_digits"):
+        return _("数字的位数过多（最多一位小数）")
     if kind.startswith("date_") or kind == "date_type":
         return _("应为日期，如 2026-03-01")
     if kind.startswith("datetime_"):

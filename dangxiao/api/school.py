@@ -1,4 +1,4 @@
-"""The school's network: venues (1+5+N), partners and the teacher pool.
+"""The school's network: venues (1+5+N) and partners (the teacher pool and topics: `api.teachers`).
 
 Venues are shown to anyone signed in to the school; partners and teachers only to its staff.
 Everything is loaded through `access.filter_school_objects` / `get_school_object_or_404`.
@@ -6,18 +6,17 @@ Everything is loaded through `access.filter_school_objects` / `get_school_object
 
 from datetime import date
 
-from django.db.models import Avg, Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from dangxiao.attendance.models import SessionRating
 from dangxiao.core import access
 from dangxiao.school.models import Partner, PartnerAgreement, Teacher, Venue
 from dangxiao.teaching.models import Session
 
-from .params import Id, PageNumber, PageSize
+from .params import PageNumber, PageSize
 
 router = Router(tags=["school"])
 
@@ -238,88 +237,3 @@ def partner_list(request, query: Query[PartnerQuery]):
 @router.get("/partners/{partner_id}", response=PartnerOut, summary="One partner unit (staff)")
 def partner_detail(request, partner_id: int):
     return _partner(access.get_school_object_or_404(request.user, "school.Partner", partner_id, _partners(request)))
-
-
-# --- Teachers ----------------------------------------------------------------------------------
-
-
-class TeacherOut(Schema):
-    id: int
-    name: str
-    source: str
-    source_label: str
-    affiliation: str
-    title: str
-    partner: Ref | None
-    topics: list[Ref]
-    bio: str
-    appointed_from: date | None
-    appointed_until: date | None
-    in_term: bool
-    session_count: int
-    rating_count: int
-    average_rating: float | None
-
-
-class TeacherPage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[TeacherOut]
-
-
-class TeacherQuery(PageQuery):
-    source: Teacher.Source | None = None
-    topic: Id | None = None
-
-
-def _teacher(t: Teacher) -> dict:
-    today = timezone.localdate()
-    in_term = (t.appointed_from is None or t.appointed_from <= today) and (t.appointed_until is None or today <= t.appointed_until)
-    return {
-        "id": t.pk,
-        "name": t.name,
-        "source": t.source,
-        "source_label": t.get_source_display(),
-        "affiliation": t.affiliation,
-        "title": t.title,
-        "partner": ref(t.partner),
-        "topics": [ref(topic) for topic in t.topics.all()],
-        "bio": t.bio,
-        "appointed_from": t.appointed_from,
-        "appointed_until": t.appointed_until,
-        "in_term": in_term,
-        "session_count": t.session_count,
-        "rating_count": t.rating_count,
-        "average_rating": round(float(t.average_rating), 2) if t.average_rating is not None else None,
-    }
-
-
-def _teachers(request) -> QuerySet:
-    require_staff(request)
-    average = SessionRating.objects.filter(teacher=OuterRef("pk")).order_by().values("teacher").annotate(a=Avg("score")).values("a")
-    qs = (
-        Teacher.objects.select_related("partner")
-        .prefetch_related("topics")
-        .annotate(
-            session_count=_count(Session.objects.exclude(status=Session.Status.CANCELLED), "teacher"),
-            rating_count=_count(SessionRating.objects.all(), "teacher"),
-            average_rating=Subquery(average),
-        )
-    )
-    return access.filter_school_objects(request.user, "school.Teacher", qs)
-
-
-@router.get("/teachers", response=TeacherPage, summary="The teacher pool (师资库) with term, sessions and rating (staff)")
-def teacher_list(request, query: Query[TeacherQuery]):
-    qs = _teachers(request).order_by("name", "id")
-    if query.source:
-        qs = qs.filter(source=query.source)
-    if query.topic:
-        qs = qs.filter(topics=query.topic)
-    return paginate(qs, query, _teacher)
-
-
-@router.get("/teachers/{teacher_id}", response=TeacherOut, summary="One teacher (staff)")
-def teacher_detail(request, teacher_id: int):
-    return _teacher(access.get_school_object_or_404(request.user, "school.Teacher", teacher_id, _teachers(request)))

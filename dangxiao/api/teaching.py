@@ -1,4 +1,5 @@
-"""Courses, cohorts with their enrolment, sessions and schedules, and the signed-in member's own timetable.
+"""Cohorts with their enrolment, sessions and schedules, and the signed-in member's own timetable
+(courses are `api.courses`).
 
 Cohorts are what the caller manages (`access.filter_cohorts`), sessions what they may see
 (`access.filter_sessions`); anything else is 404. Writes go through `dangxiao.teaching.services`:
@@ -10,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -19,7 +19,7 @@ from dangxiao.core import access
 from dangxiao.core.masking import mask_phone
 from dangxiao.people.models import Member
 from dangxiao.teaching import selectors, services
-from dangxiao.teaching.models import Cohort, Course, Enrollment, Session
+from dangxiao.teaching.models import Cohort, Enrollment, Session
 
 from .params import Id, PageSize, SaneDate, SaneDateTime
 from .school import PageQuery, Ref, paginate, ref
@@ -60,68 +60,6 @@ def _conflict(exc: services.ConflictError) -> Status:
         409,
         {"detail": _("排课冲突：请调整时间、教学点或讲师，或填写冲突说明后强制安排"), "conflicts": [c.as_dict() for c in exc.conflicts]},
     )
-
-
-# --- Courses -----------------------------------------------------------------------------------
-
-
-class CourseOut(Schema):
-    id: int
-    title: str
-    kind: str
-    kind_label: str
-    topic: Ref | None
-    organization: Ref | None = Field(description="所属组织：其管理员和校务委员会可管理课程资料；空为全校课程（仅校务委员会）")
-    plan_id: int | None
-    description: str
-    default_hours: float
-    online_capable: bool
-
-
-class CoursePage(Schema):
-    count: int
-    page: int
-    page_size: int
-    items: list[CourseOut]
-
-
-class CourseQuery(PageQuery):
-    kind: Course.Kind | None = None
-    topic: Id | None = None
-
-
-def _course(c: Course) -> dict:
-    return {
-        "id": c.pk,
-        "title": c.title,
-        "kind": c.kind,
-        "kind_label": c.get_kind_display(),
-        "topic": ref(c.topic),
-        "organization": ref(c.organization),
-        "plan_id": c.plan_id,
-        "description": c.description,
-        "default_hours": float(c.default_hours),
-        "online_capable": c.online_capable,
-    }
-
-
-def _courses(request) -> QuerySet:
-    return access.filter_school_objects(request.user, "teaching.Course", Course.objects.select_related("topic", "organization"))
-
-
-@router.get("/courses", response=CoursePage, summary="Courses of the caller's schools")
-def course_list(request, query: Query[CourseQuery]):
-    qs = _courses(request).order_by("kind", "title", "id")
-    if query.kind:
-        qs = qs.filter(kind=query.kind)
-    if query.topic:
-        qs = qs.filter(topic_id=query.topic)
-    return paginate(qs, query, _course)
-
-
-@router.get("/courses/{course_id}", response=CourseOut, summary="One course")
-def course_detail(request, course_id: int):
-    return _course(access.get_school_object_or_404(request.user, "teaching.Course", course_id, _courses(request)))
 
 
 # --- Cohorts -----------------------------------------------------------------------------------

@@ -255,7 +255,7 @@ def appointment_end(teacher: Teacher, *, on: date | None = None, reason: str = "
         raise PoolError(_("%(name)s没有在该日仍有效的聘期") % {"name": teacher.name}, "ended_on")
     if on < running[0].starts_on:
         raise PoolError(_("结束日期不能早于聘期开始日期（%(date)s）") % {"date": f"{running[0].starts_on:%Y-%m-%d}"}, "ended_on")
-    _end_terms(teacher, on, reason)
+    running = _end_terms(teacher, on, reason)
     _sync_term(teacher, on)
     _audit(request, "teacher_end", teacher, teacher.school, f"结束讲师聘期：{teacher.name}（{on:%Y-%m-%d}）", {"reason": reason})
     return running[0]
