@@ -173,6 +173,8 @@ def test_a_retired_teacher_leaves_the_pickers_but_their_sessions_still_show_them
     client.post(reverse("school:teacher_reinstate", args=[teacher.pk]))
     teacher.refresh_from_db()
     assert teacher.is_active and teacher.appointed_until == today
+    client.post(reverse("school:teacher_retire", args=[teacher.pk]))
+    assert [t.name for t in client.get(reverse("school:overview")).context["expiring"]] == ["聘期已过的老师"]
     assert expired.appointed_until < today and current.is_active
 
 
@@ -218,6 +220,8 @@ def test_topics_are_created_edited_and_retired_in_two_levels(school):
     assert not parent.is_active and list(teacher.topics.all()) == [parent]
     form = client.get(reverse("school:teacher_create")).context["form"]
     assert parent not in form.fields["topics"].queryset and child in form.fields["topics"].queryset
+    survey_topics = client.get(reverse("teaching:survey_list")).context["form"].fields["topics"].queryset
+    assert parent not in survey_topics and child in survey_topics
     # Editing the teacher keeps the retired topic they already have.
     kept = client.post(
         reverse("school:teacher_edit", args=[teacher.pk]), {"name": teacher.name, "source": "party_school", "topics": [parent.pk]}

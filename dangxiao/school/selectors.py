@@ -100,11 +100,11 @@ def teacher_list(user: User) -> QuerySet:
 
 
 def expiring_teachers(school: School, today: date | None = None) -> QuerySet:
-    """Appointments ending within the alert window, or already ended (聘期到期提醒)."""
+    """Appointments ending within the alert window, or already ended (聘期到期提醒), of teachers still in the pool."""
     today = today or timezone.localdate()
-    return school.teachers.filter(appointed_until__isnull=False, appointed_until__lte=today + timedelta(days=TERM_ALERT_DAYS)).order_by(
-        "appointed_until"
-    )
+    return school.teachers.filter(
+        is_active=True, appointed_until__isnull=False, appointed_until__lte=today + timedelta(days=TERM_ALERT_DAYS)
+    ).order_by("appointed_until")
 
 
 def member_lecturers(school: School, year: int) -> list[dict]:

@@ -47,7 +47,7 @@ def survey_list(request):
     orgs = access.filter_organizations(request.user).filter(access.staff_q(scope, "path") or Q()).order_by("path")
     form = SurveyForm(request.POST or None)
     form.fields["organization"].choices = [(o.pk, "\u3000" * (o.depth - 1) + o.name) for o in orgs]
-    form.fields["topics"].queryset = access.filter_school_objects(request.user, "school.Topic")
+    form.fields["topics"].queryset = access.filter_school_objects(request.user, "school.Topic").filter(is_active=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         org = access.get_organization_or_404(request.user, data["organization"], orgs)
