@@ -71,7 +71,7 @@ def test_the_board_adds_edits_renews_ends_and_retires_a_teacher(school):
     assert board.get("/api/v1/teachers", {"active": "true"}).json()["count"] == 0
     assert send(board, "post", f"/api/v1/teachers/{tid}/reinstate").json()["is_active"]
     actions = set(AuditEvent.objects.filter(object_type="teacher").values_list("action", flat=True))
-    assert actions == {"teacher_create", "teacher_update", "teacher_renew", "teacher_end", "teacher_retire", "teacher_reinstate"}
+    assert actions == {"teacher_create", "teacher_update", "teacher_renew", "teacher_end", "teacher_retire", "teacher_restore"}
 
 
 def test_a_teacher_from_a_member_takes_the_members_name_and_cannot_be_renamed(school):

@@ -54,6 +54,7 @@ def test_the_board_adds_an_outsider_with_a_term_and_the_phone_is_masked(school):
     page = board(school).get(response.url).content.decode()
     assert "139****1234" in page and "13907311234" not in page
     assert AuditEvent.objects.filter(action="teacher_create", organization_id=school["tree"]["WY"].pk).exists()
+    assert "新增讲师" in board(school).get(reverse("audit_log"), {"action": "teacher_create"}).content.decode()
 
 
 def test_a_teacher_added_from_a_member_takes_their_name_and_account(school):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """Who saw or took personal data, or changed what members read: every reveal, export, import,
-    Open311 key and course material is one row. `organization_id` is the organisation of what was
+    Open311 key, course material, and change to the teacher pool, topics and courses is one row. `organization_id` is the organisation of what was
     touched (the deepest one over all of it), so that each working committee's board reads the rows
     of its own subtree only."""
 
@@ -20,6 +20,20 @@ class AuditEvent(models.Model):
         RECORD_CREATE = "record_create", _("新建记录")
         RECORD_UPDATE = "record_update", _("修改记录")
         RECORD_RETIRE = "record_retire", _("停用或终止记录")
+        TEACHER_CREATE = "teacher_create", _("新增讲师")
+        TEACHER_UPDATE = "teacher_update", _("修改讲师")
+        TEACHER_RENEW = "teacher_renew", _("聘任或续聘讲师")
+        TEACHER_END = "teacher_end", _("结束讲师聘期")
+        TEACHER_RETIRE = "teacher_retire", _("讲师退出师资库")
+        TEACHER_RESTORE = "teacher_restore", _("讲师恢复入库")
+        TOPIC_CREATE = "topic_create", _("新增专题")
+        TOPIC_UPDATE = "topic_update", _("修改专题")
+        TOPIC_RETIRE = "topic_retire", _("停用专题")
+        TOPIC_RESTORE = "topic_restore", _("恢复专题")
+        COURSE_CREATE = "course_create", _("新增课程")
+        COURSE_UPDATE = "course_update", _("修改课程")
+        COURSE_RETIRE = "course_retire", _("停用课程")
+        COURSE_RESTORE = "course_restore", _("恢复课程")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

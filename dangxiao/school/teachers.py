@@ -205,7 +205,7 @@ def teacher_reinstate(teacher: Teacher, *, by: User, request=None) -> Teacher:
         raise PoolError(_("该讲师仍在师资库中"))
     teacher.is_active, teacher.retired_at, teacher.retired_reason = True, None, ""
     teacher.save(update_fields=["is_active", "retired_at", "retired_reason"])
-    _audit(request, "teacher_reinstate", teacher, teacher.school, f"讲师恢复入库：{teacher.name}")
+    _audit(request, "teacher_restore", teacher, teacher.school, f"讲师恢复入库：{teacher.name}")
     return teacher
 
 
@@ -329,7 +329,7 @@ def topic_reinstate(topic: Topic, *, by: User, request=None) -> Topic:
         raise PoolError(_("上级专题“%(parent)s”已停用，请先恢复它") % {"parent": topic.parent.name})
     topic.is_active = True
     topic.save(update_fields=["is_active"])
-    _audit(request, "topic_reinstate", topic, topic.school, f"恢复专题：{topic.name}")
+    _audit(request, "topic_restore", topic, topic.school, f"恢复专题：{topic.name}")
     return topic
 
 

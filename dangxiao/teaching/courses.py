@@ -131,5 +131,5 @@ def course_reinstate(course: Course, *, by: User, request=None) -> Course:
         raise CourseError(_("该课程正在使用"))
     course.is_active, course.retired_at = True, None
     course.save(update_fields=["is_active", "retired_at"])
-    _audit(request, "course_reinstate", course, f"恢复课程：《{course.title}》")
+    _audit(request, "course_restore", course, f"恢复课程：《{course.title}》")
     return course
