@@ -50,7 +50,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     from dangxiao.online.models import Lesson, PracticeSubmission, PracticeTask
     from dangxiao.people.models import ApiToken
     from dangxiao.people.services import token_issue
-    from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
+    from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, TeacherAppointment, Topic, TrainingPlan, Venue
     from dangxiao.teaching.models import CalendarFeed, Cohort, Course, CourseMaterial, Enrollment, NeedsSurvey, Session
 
     K, U = Organization.Kind, Organization.UnitType
@@ -101,6 +101,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         school=school, name=f"{name}老师", source="party_school", user=users["teacher"], appointed_until=today + timedelta(days=365)
     )
     teacher.topics.add(topic)
+    TeacherAppointment.objects.create(teacher=teacher, starts_on=today - timedelta(days=1), ends_on=teacher.appointed_until)
     course = Course.objects.create(school=school, organization=branch, plan=plan, title=f"{name}党课", kind="theory", topic=topic)
     material = CourseMaterial.objects.create(
         course=course, title=f"{name}讲义", content_type="application/pdf", size=len(PDF), uploaded_by=users["secretary"]
