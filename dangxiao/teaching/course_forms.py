@@ -23,9 +23,11 @@ class CourseForm(forms.Form):
         max_digits=3,
         decimal_places=1,
         initial=2,
-        widget=forms.NumberInput(attrs={**TEXT, "step": "0.5"}),
+        widget=forms.NumberInput(attrs={**TEXT, "step": "0.1"}),
     )
-    online_capable = forms.BooleanField(label=_("可线上学习"), required=False)
+    online_capable = forms.BooleanField(
+        label=_("可线上学习"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
     description = forms.CharField(label=_("课程简介"), required=False, max_length=5000, widget=forms.Textarea(attrs={**TEXT, "rows": 4}))
 
     def __init__(self, *args, school_wide: bool, organizations=(), topics=(), plans=(), **kwargs):
