@@ -197,6 +197,12 @@ def test_teacher_pages_keep_a_query_budget(school, django_assert_max_num_queries
         assert client.get(reverse("school:teacher_create")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("school:topic_list")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("school:teacher_edit", args=[t.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("school:topic_edit", args=[topics[0].pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("school:teacher_member_picker"), {"q": "党员"}).status_code == 200
 
 
 def test_topics_are_created_edited_and_retired_in_two_levels(school):
