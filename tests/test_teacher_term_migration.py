@@ -1,4 +1,4 @@
-"""An install upgrading to appointments on record (school.0002) keeps each teacher's term as it stood:
+"""An install upgrading to appointments on record (school.0003) keeps each teacher's term as it stood:
 it becomes their first appointment, so renewing and ending start from it."""
 
 from datetime import date
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("school", "0001_initial")]
-AFTER = [("school", "0002_teacher_pool")]
+BEFORE = [("school", "0002_network_lifecycle")]
+AFTER = [("school", "0003_teacher_pool")]
 
 
 def migrate(targets=None):

@@ -19,7 +19,7 @@ def record_current_terms(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('school', '0001_initial'),
+        ('school', '0002_network_lifecycle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
