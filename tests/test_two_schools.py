@@ -33,7 +33,7 @@ from dangxiao.api.main import api
 from dangxiao.core.models import AuditEvent
 from dangxiao.liaison import defaults, open311, selectors, services
 from dangxiao.liaison.models import CannedReply, Matter, MatterCategory
-from dangxiao.people.models import Organization
+from dangxiao.people.models import Organization, Role
 
 from .conftest import login
 from .factories import make_school
@@ -117,6 +117,9 @@ def b_values(b) -> dict:
         "compounds": b["compound"].pk,
         "household_pk": b["households"][0].pk,
         "role_pk": b["roles"]["neighbour"].pk,
+        # people.Role (a principal's, a secretary's): /roles/<pk>/withdraw/ and the API's /roles/{role_id}
+        "roles": Role.objects.filter(user=b["users"]["secretary"]).values_list("pk", flat=True).get(),
+        "role_id": Role.objects.filter(user=b["users"]["principal"]).values_list("pk", flat=True).get(),
         "party_pk": b["party"].pk,
         "keys": b["open311_client"].pk,
         "tokens": b["api_token"].pk,

@@ -18,6 +18,7 @@ from .liaison import router as liaison_router
 from .network import router as school_router
 from .online import router as online_router
 from .openapi import document_errors
+from .organizations import router as organizations_router
 from .people import router as people_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
@@ -41,6 +42,7 @@ api = DangxiaoAPI(
 )
 api.add_router("/", account_router)
 api.add_router("/", people_router)
+api.add_router("/", organizations_router)
 api.add_router("/", attendance_router)
 api.add_router("/", school_router)
 api.add_router("/", teachers_router)

@@ -34,6 +34,13 @@ class AuditEvent(models.Model):
         COURSE_UPDATE = "course_update", _("修改课程")
         COURSE_RETIRE = "course_retire", _("停用课程")
         COURSE_RESTORE = "course_restore", _("恢复课程")
+        ORG_CREATE = "org_create", _("新建组织")
+        ORG_UPDATE = "org_update", _("修改组织")
+        ORG_MOVE = "org_move", _("调整上级组织")
+        ORG_DISSOLVE = "org_dissolve", _("撤销组织")
+        ORG_IMPORT = "org_import", _("导入组织架构")
+        ROLE_GRANT = "role_grant", _("授予角色")
+        ROLE_WITHDRAW = "role_withdraw", _("撤销角色")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

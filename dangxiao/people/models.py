@@ -43,6 +43,9 @@ class Organization(MP_Node):
     code = models.CharField(_("组织编码"), max_length=40, unique=True)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
     unit_type = models.CharField(_("所在单位类型"), max_length=20, choices=UnitType.choices)
+    # Dissolved (撤销) organisations keep their row, path and history; they leave pickers and current trees.
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
 
     node_order_by = ["code"]
 

@@ -173,8 +173,11 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
 
 
 def organization_tree(user: User) -> list[dict]:
-    """The visible organisations as nested dicts, roots first, with direct and subtree member counts (1 query)."""
-    orgs = list(access.filter_organizations(user).annotate(member_count=Count("members")).order_by("path"))
+    """The visible current organisations as nested dicts, roots first, with direct and subtree member counts (1 query)."""
+    # Dissolved organisations keep their rows for history but are not part of the current tree.
+    orgs = list(
+        access.filter_organizations(user).filter(dissolved_on__isnull=True).annotate(member_count=Count("members")).order_by("path")
+    )
     nodes: dict[str, dict] = {}
     roots: list[dict] = []
     for org in orgs:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_activation
+from . import org_views, views, views_activation
 
 app_name = "people"
 urlpatterns = [
@@ -12,5 +12,17 @@ urlpatterns = [
     path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
     path("members/activation-codes/", views_activation.activation_codes, name="activation_codes"),
     path("members/<int:pk>/activation-code/", views_activation.member_activation_code, name="member_activation_code"),
-    path("organizations/", views.organization_list, name="organization_list"),
+    path("organizations/", org_views.organization_list, name="organization_list"),
+    path("organizations/<int:pk>/", org_views.organization_detail, name="organization_detail"),
+    path("organizations/<int:pk>/edit/", org_views.organization_edit, name="organization_edit"),
+    path("organizations/<int:pk>/add/", org_views.organization_add_child, name="organization_add_child"),
+    path("organizations/<int:pk>/move/", org_views.organization_move, name="organization_move"),
+    path("organizations/<int:pk>/dissolve/", org_views.organization_dissolve, name="organization_dissolve"),
+    path("organizations/<int:pk>/member-picker/", org_views.member_picker, name="organization_member_picker"),
+    path("organizations/<int:pk>/roles/", org_views.role_grant, name="role_grant"),
+    path("organizations/import/", org_views.tree_import, name="organization_import"),
+    path("organizations/import-template.xlsx", org_views.tree_template, name="organization_template"),
+    path("organizations/export.xlsx", org_views.tree_export, name="organization_export"),
+    path("roles/", org_views.role_list, name="role_list"),
+    path("roles/<int:pk>/withdraw/", org_views.role_withdraw, name="role_withdraw"),
 ]

@@ -100,12 +100,6 @@ def member_reveal(request, pk: int):
 
 
 @login_required
-def organization_list(request):
-    access.require(access.scope_for(request.user).can_view_roster)
-    return render(request, "people/organization_list.html", {"active": "organizations", "roots": selectors.organization_tree(request.user)})
-
-
-@login_required
 def import_template(request):
     access.require(access.scope_for(request.user).can_import_roster)
     orgs = access.filter_organizations(request.user).order_by("path")

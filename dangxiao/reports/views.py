@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,12 +9,15 @@ from dangxiao.attendance.ledger import member_year
 from dangxiao.core import access
 from dangxiao.liaison.selectors import handler_summary
 from dangxiao.people import selectors
+from dangxiao.school.first_run import needs_first_run
 from dangxiao.teaching.selectors import member_schedule
 
 
 @login_required
 def home(request):
     """Board and secretaries see counts for their subtree; a member sees their own profile."""
+    if request.user.is_superuser and needs_first_run():
+        return redirect("school:first_run")  # an empty install: start with the working committee and school
     scope = access.scope_for(request.user)
     context = {"active": "home"}
     if scope.can_view_roster:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import network_views, plan_views, teacher_views, views
+from . import first_run_views, network_views, plan_views, teacher_views, views
 
 app_name = "school"
 urlpatterns = [
@@ -41,4 +41,6 @@ urlpatterns = [
     path("topics/<int:pk>/retire/", teacher_views.topic_retire, name="topic_retire"),
     path("topics/<int:pk>/reinstate/", teacher_views.topic_reinstate, name="topic_reinstate"),
     path("lecturers/", views.lecturers, name="lecturers"),
+    path("first-run/", first_run_views.first_run, name="first_run"),
+    path("committees/new/", first_run_views.committee_new, name="committee_new"),
 ]
