@@ -69,6 +69,7 @@ def world(liaison, settings, tmp_path):
         "grid:role_add": {"pk": w["a"].pk},
         "residents:similar": {"token": w["a"].public_token},
         "residents:matter": {"token": matter.token},
+        "people:organization_member_picker": {"pk": tree["C1"].pk},
     }
     return {**w, "ids": ids, "pages": pages, "session": session, "matter": matter}
 

@@ -1,4 +1,4 @@
-"""Writing the organisation tree and its roles over the API (reads of the tree: api/people.py).
+"""The organisation tree and its roles over the API: read, add, edit, move, dissolve, import, export; grant, withdraw.
 
 Everything is loaded through the same scope as the pages (`people.organizations.get_managed_organization_or_404`,
 `people.roles.get_managed_role_or_404`, `access.filter_roster`): out of scope is a 404. A refusal users
@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from dangxiao.core import access
-from dangxiao.people import org_tree_io, organizations, roles
+from dangxiao.people import org_tree_io, organizations, roles, selectors
 from dangxiao.people.models import Organization, Role
 from dangxiao.people.roster import RosterFileError
 
@@ -42,11 +42,16 @@ class Detail(Schema):
     detail: str
 
 
+# The services name the form's fields; the API names what was sent, as a body that does not validate does.
+API_FIELDS = {"parent": "parent_id", "member": "member_id", "organization": "organization_id"}
+
+
 def _invalid(exc: organizations.OrganizationError) -> Status:
-    return Status(422, {"detail": str(exc), "errors": [{"field": exc.field, "message": str(exc)}]})
+    field = f"body.{API_FIELDS.get(exc.field, exc.field)}" if exc.field else None
+    return Status(422, {"detail": str(exc), "errors": [{"field": field, "message": str(exc)}]})
 
 
-class OrganizationOut(Schema):
+class OrganizationRecord(Schema):
     id: int
     name: str
     short_name: str
@@ -103,7 +108,65 @@ class DissolveIn(Schema):
 ERRORS = {404: Detail, 422: Invalid}
 
 
-@router.post("/organizations", response={201: OrganizationOut, **ERRORS}, summary="Add an organisation under a parent in scope")
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    code: str
+    kind: str
+    kind_label: str
+    unit_type: str
+    parent_id: int | None = None
+    member_count: int = 0
+    children: list["OrganizationOut"] = []
+
+
+OrganizationOut.model_rebuild()
+
+
+def _tree_node(node: dict, parent_id: int | None) -> dict:
+    org = node["org"]
+    return {
+        "id": org.id,
+        "name": org.name,
+        "code": org.code,
+        "kind": org.kind,
+        "kind_label": org.get_kind_display(),
+        "unit_type": org.unit_type,
+        "parent_id": parent_id,
+        "member_count": org.member_count,
+        "children": [_tree_node(child, org.id) for child in node["children"]],
+    }
+
+
+@router.get("/organizations", response=list[OrganizationOut], summary="The current organisation tree in scope, with member counts")
+def organization_tree(request):
+    return [_tree_node(node, None) for node in selectors.organization_tree(request.user)]
+
+
+@router.get("/organizations/{org_id}", response={200: OrganizationOut, 404: Detail}, summary="One organisation in scope")
+def organization_detail(request, org_id: Id):
+    org = access.get_organization_or_404(request.user, org_id)
+    parent = Organization.objects.get_parent(org)
+    return {
+        "id": org.id,
+        "name": org.name,
+        "code": org.code,
+        "kind": org.kind,
+        "kind_label": org.get_kind_display(),
+        "unit_type": org.unit_type,
+        "parent_id": parent.id if parent else None,
+        "member_count": org.members.count(),
+        "children": [],
+    }
+
+
+# --- Writes --------------------------------------------------------------------------------------
+
+
+@router.post("/organizations", response={201: OrganizationRecord, **ERRORS}, summary="Add an organisation under a parent in scope")
 def organization_create(request, body: OrganizationIn):
     parent = organizations.get_managed_organization_or_404(request.user, body.parent_id)
     try:
@@ -114,7 +177,7 @@ def organization_create(request, body: OrganizationIn):
 
 
 @router.patch(
-    "/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Rename, re-code or re-classify an organisation"
+    "/organizations/{org_id}", response={200: OrganizationRecord, **ERRORS}, summary="Rename, re-code or re-classify an organisation"
 )
 def organization_update(request, org_id: Id, body: OrganizationPatch):
     org = organizations.get_managed_organization_or_404(request.user, org_id)
@@ -129,7 +192,7 @@ def organization_update(request, org_id: Id, body: OrganizationPatch):
 
 @router.post(
     "/organizations/{org_id}/move",
-    response={200: OrganizationOut, **ERRORS},
+    response={200: OrganizationRecord, **ERRORS},
     summary="Move an organisation and its subtree under another parent",
 )
 def organization_move(request, org_id: Id, body: MoveIn):
@@ -153,7 +216,7 @@ def _dissolve(request, org_id: int, reason: str):
 
 @router.post(
     "/organizations/{org_id}/dissolve",
-    response={200: OrganizationOut, **ERRORS},
+    response={200: OrganizationRecord, **ERRORS},
     summary="Dissolve (retire) an organisation with no members and no current child; its row stays",
 )
 def organization_dissolve(request, org_id: Id, body: DissolveIn):
@@ -165,7 +228,7 @@ class DissolveQuery(Schema):
 
 
 @router.delete(
-    "/organizations/{org_id}", response={200: OrganizationOut, **ERRORS}, summary="Dissolve (retire) an organisation: as POST …/dissolve"
+    "/organizations/{org_id}", response={200: OrganizationRecord, **ERRORS}, summary="Dissolve (retire) an organisation: as POST …/dissolve"
 )
 def organization_delete(request, org_id: Id, query: Query[DissolveQuery]):
     return _dissolve(request, org_id, query.reason)

@@ -1,4 +1,4 @@
-"""The signed-in user, organisations and members (tokens and activation: api/account.py)."""
+"""The signed-in user and members (tokens and activation: api/account.py; organisations and roles: api/organizations.py)."""
 
 from datetime import date
 
@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 from dangxiao.core import access
 from dangxiao.core.masking import mask_id_number, mask_phone
 from dangxiao.people import selectors, services
-from dangxiao.people.models import Member, Organization
+from dangxiao.people.models import Member
 from dangxiao.people.roster import RosterFileError, template_workbook
 
 from .params import Id, PageNumber, PageSize
@@ -35,58 +35,6 @@ def me(request):
         "roles": sorted(scope.role_kinds),
         "member_id": scope.member_id,
         "must_change_password": request.user.must_change_password,
-    }
-
-
-class OrganizationOut(Schema):
-    id: int
-    name: str
-    code: str
-    kind: str
-    kind_label: str
-    unit_type: str
-    parent_id: int | None = None
-    member_count: int = 0
-    children: list["OrganizationOut"] = []
-
-
-OrganizationOut.model_rebuild()
-
-
-def _org(node: dict, parent_id: int | None) -> dict:
-    org = node["org"]
-    return {
-        "id": org.id,
-        "name": org.name,
-        "code": org.code,
-        "kind": org.kind,
-        "kind_label": org.get_kind_display(),
-        "unit_type": org.unit_type,
-        "parent_id": parent_id,
-        "member_count": org.member_count,
-        "children": [_org(child, org.id) for child in node["children"]],
-    }
-
-
-@router.get("/organizations", response=list[OrganizationOut], tags=["organizations"], summary="The organisation tree in scope")
-def organization_tree(request):
-    return [_org(node, None) for node in selectors.organization_tree(request.user)]
-
-
-@router.get("/organizations/{org_id}", response=OrganizationOut, tags=["organizations"])
-def organization_detail(request, org_id: int):
-    org = access.get_organization_or_404(request.user, org_id)
-    parent = Organization.objects.get_parent(org)
-    return {
-        "id": org.id,
-        "name": org.name,
-        "code": org.code,
-        "kind": org.kind,
-        "kind_label": org.get_kind_display(),
-        "unit_type": org.unit_type,
-        "parent_id": parent.id if parent else None,
-        "member_count": org.members.count(),
-        "children": [],
     }
 
 
