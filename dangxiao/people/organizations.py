@@ -11,9 +11,10 @@ nothing is written then. Audit summaries are stored in Chinese.
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -137,6 +138,16 @@ def check_child_kind(parent: Organization, kind: str) -> None:
         )
 
 
+@contextmanager
+def _code_taken(code: str):
+    """The unique code taken by a simultaneous writer between our check and our write: refused alike."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise OrganizationError(_("组织编码“%(code)s”已被使用") % {"code": code}, "code") from None
+
+
 def _refuse_dissolved(org: Organization, field: str | None = None) -> None:
     if org.dissolved_on is not None:
         raise OrganizationError(_("“%(name)s”已撤销") % {"name": org.name}, field)
@@ -159,7 +170,8 @@ def organization_add(user: User, parent: Organization, *, request=None, audit: b
     does not fit under the parent, or a field is empty or too long."""
     _refuse_dissolved(parent, "parent")
     clean = clean_fields(parent=parent, **fields)
-    org = Organization.objects.add_child(parent, instance=Organization(**clean.__dict__))
+    with _code_taken(clean.code):
+        org = Organization.objects.add_child(parent, instance=Organization(**clean.__dict__))
     org = Organization.objects.get(pk=org.pk)
     if audit:
         _audit(request, "org_create", org, f"新建组织 {org.name}（{org.code}），上级 {parent.name}")
@@ -177,7 +189,8 @@ def organization_update(user: User, org: Organization, *, request=None, audit: b
     before = {k: getattr(org, k) for k in clean.__dict__}
     changed = {k: v for k, v in clean.__dict__.items() if before[k] != v}
     if changed:
-        Organization.objects.filter(pk=org.pk).update(**changed)
+        with _code_taken(clean.code):
+            Organization.objects.filter(pk=org.pk).update(**changed)
         org.refresh_from_db()
     if changed and audit:
         _audit(

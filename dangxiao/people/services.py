@@ -109,7 +109,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     if not rows and not errors:
         raise RosterFileError(_("文件中没有党员数据（从第2行开始填写）"))
 
-    orgs = list(access.filter_organizations(user).only("id", "name", "code", "path"))
+    orgs = list(access.filter_organizations(user).filter(dissolved_on__isnull=True).only("id", "name", "code", "path"))
     staff_paths = scope.staff_paths
     by_code = {o.code: o for o in orgs if scope.is_superuser or o.path.startswith(staff_paths)}
     by_name: dict[str, list] = {}
