@@ -127,6 +127,25 @@ def test_each_write_declares_its_error_responses():
         ("/api/v1/organizations/{org_id}/move", "post"),
         ("/api/v1/organizations/{org_id}/dissolve", "post"),
         ("/api/v1/roles", "post"),
+        ("/api/v1/working-committees", "post"),
         ("/api/v1/roles/{role_id}", "delete"),
     ]:
         assert {"404", "422"} <= {str(code) for code in paths[path][method]["responses"]}, (path, method)
+
+
+def test_a_superuser_creates_a_working_committee_with_its_school_and_principal(people):
+    body = {
+        "name": "湘江街道党工委",
+        "code": "XJ",
+        "school_name": "湘江党校",
+        "principal_username": "13900000077",
+        "principal_name": "周校长",
+    }
+    created = post(api(people["users"]["superuser"]), "/api/v1/working-committees", body)
+    assert created.status_code == 201 and created.json()["temporary_password"]
+    committee = Organization.objects.get(code="XJ")
+    assert committee.is_root() and committee.school.pk == created.json()["school_id"]
+    assert Role.objects.get(organization=committee).user.username == "13900000077"
+    again = post(api(people["users"]["superuser"]), "/api/v1/working-committees", body)
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "body.code"
+    assert post(api(people["users"]["principal"]), "/api/v1/working-committees", {**body, "code": "XJ2"}).status_code == 404

@@ -16,6 +16,7 @@ from dangxiao.core import access
 from dangxiao.people import org_tree_io, organizations, roles, selectors
 from dangxiao.people.models import Organization, Role
 from dangxiao.people.roster import RosterFileError
+from dangxiao.school.first_run import committee_create
 
 from .params import Id, PageNumber, PageSize
 from .school import paginate
@@ -232,6 +233,45 @@ class DissolveQuery(Schema):
 )
 def organization_delete(request, org_id: Id, query: Query[DissolveQuery]):
     return _dissolve(request, org_id, query.reason)
+
+
+class CommitteeIn(Schema):
+    name: str = Field(max_length=100)
+    code: str = Field(max_length=40)
+    unit_type: UnitType = "sub_district"
+    school_name: str = Field(max_length=100)
+    school_brand: str = Field("", max_length=40)
+    principal_username: str = Field(max_length=150, description="An existing account is appointed; otherwise one is created")
+    principal_name: str = Field("", max_length=150, description="Required for a new account")
+
+
+class CommitteeOut(Schema):
+    committee: OrganizationRecord
+    school_id: int
+    principal_username: str
+    temporary_password: str = Field("", description="Set when the principal's account was created: shown this once")
+
+
+@router.post(
+    "/working-committees",
+    response={201: CommitteeOut, **ERRORS},
+    summary="A new working committee (党工委) with its school and principal (superusers only)",
+)
+def working_committee_create(request, body: CommitteeIn):
+    access.require(request.user.is_superuser)
+    try:
+        created = committee_create(request.user, request=request, **body.dict())
+    except organizations.OrganizationError as exc:
+        return _invalid(exc)
+    return Status(
+        201,
+        {
+            "committee": _org(created.committee),
+            "school_id": created.school.pk,
+            "principal_username": created.principal.username,
+            "temporary_password": created.temporary_password,
+        },
+    )
 
 
 # --- The tree as a spreadsheet -------------------------------------------------------------------
