@@ -226,3 +226,30 @@ def test_a_code_taken_between_the_check_and_the_write_is_refused_not_a_server_er
         organizations.organization_add(
             people["users"]["principal"], people["tree"]["C1"], name="x", short_name="", code="C2", kind="branch", unit_type="community"
         )
+
+
+def test_the_organisation_page_costs_the_same_queries_with_more_children_roles_and_members(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .factories import make_user
+
+    client = login(people["users"]["principal"])
+    c1 = people["tree"]["C1"]
+    url = reverse("people:organization_detail", args=[c1.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for i in range(15):
+        child = Organization.objects.add_child(
+            Organization.objects.get(pk=c1.pk),
+            instance=Organization(name=f"新支部{i}", code=f"C1-N{i}", kind="branch", unit_type="community"),
+        )
+        make_user(f"admin{i}", role="org_admin", org=c1)
+        make_member(c1)
+        make_member(child)
+    assert queries() == before
