@@ -45,7 +45,8 @@ class Organization(MP_Node):
     unit_type = models.CharField(_("所在单位类型"), max_length=20, choices=UnitType.choices)
     # Dissolved (撤销) organisations keep their row, path and history; they leave pickers and current trees.
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
-    dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    # db_default too: rows written by code that predates the column (an older migration state) stay valid.
+    dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True, default="", db_default="")
 
     node_order_by = ["code"]
 
