@@ -109,6 +109,8 @@ def test_roles_are_granted_listed_and_withdrawn_within_rank_and_scope(people):
     assert refused.status_code == 422 and refused.json()["detail"] == "不能撤销自己唯一的管理角色"
     principal_role = Role.objects.get(user=people["users"]["principal"])
     assert client.delete(f"/api/v1/roles/{principal_role.pk}").status_code == 404
+    assert client.get("/api/v1/roles", {"organization_id": people["tree"]["WY"].pk}).status_code == 404
+    assert "文源街道党工委" not in client.get("/api/v1/roles").content.decode()
 
 
 def test_a_vice_principal_cannot_appoint_a_vice_principal(people):

@@ -15,7 +15,7 @@ class DangxiaoUserAdmin(UserAdmin):
 @admin.register(Organization)
 class OrganizationAdmin(TreeAdmin):
     form = movenodeform_factory(Organization)
-    list_display = ("name", "code", "kind", "unit_type")
+    list_display = ("name", "code", "kind", "unit_type", "dissolved_on")
     search_fields = ("name", "code")
 
 
