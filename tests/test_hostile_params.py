@@ -70,6 +70,7 @@ def world(liaison, settings, tmp_path):
         "residents:similar": {"token": w["a"].public_token},
         "residents:matter": {"token": matter.token},
         "people:organization_member_picker": {"pk": tree["C1"].pk},
+        "people:organization_parent_picker": {"pk": tree["C1-1"].pk},
     }
     return {**w, "ids": ids, "pages": pages, "session": session, "matter": matter}
 

@@ -133,7 +133,7 @@ def test_a_branch_cannot_move_under_itself_or_its_descendants(people):
 def test_an_administrator_cannot_move_a_branch_out_of_their_subtree(people):
     client = login(people["users"]["committee"])
     response = client.post(reverse("people:organization_move", args=[people["tree"]["C1-1"].pk]), {"parent": people["tree"]["C2"].pk})
-    assert response.status_code == 422  # C2 is not among the offered parents
+    assert response.status_code == 404  # C2 is not among the organisations they manage
     assert Organization.objects.get_parent(org("C1-1")) == people["tree"]["C1"]
     # Nor move something outside it at all.
     assert (
@@ -167,8 +167,8 @@ def test_an_empty_organisation_is_dissolved_kept_for_history_and_out_of_the_tree
     assert not Role.objects.filter(organization=empty).exists()
     tree_page = client.get(reverse("people:organization_list")).content.decode()
     assert 'data-org="C1-9"' not in tree_page and "任务完成" in tree_page  # listed apart, as dissolved
-    move_page = client.get(reverse("people:organization_detail", args=[people["tree"]["C1-1"].pk])).content.decode()
-    assert "青山祠临时党支部" not in move_page
+    picked = client.get(reverse("people:organization_parent_picker", args=[people["tree"]["C1-1"].pk]), {"q": "青山祠"})
+    assert "青山祠社区党委" in picked.content.decode() and "青山祠临时党支部" not in picked.content.decode()
     again = client.post(reverse("people:organization_add_child", args=[empty.pk]), CHILD)
     assert again.status_code == 422 and "已撤销" in again.content.decode()
     assert AuditEvent.objects.get(action="org_dissolve").detail["roles_withdrawn"] == ["teacher:teacher"]
@@ -194,13 +194,14 @@ def test_nobody_dissolves_the_organisation_their_own_role_sits_on(people):
         "organization_move",
         "organization_dissolve",
         "organization_member_picker",
+        "organization_parent_picker",
         "role_grant",
     ],
 )
 def test_organisation_pages_are_404_outside_the_subtree(people, name):
     client = login(people["users"]["secretary"])
     other = people["tree"]["C2"]
-    method = client.get if name in ("organization_detail", "organization_member_picker") else client.post
+    method = client.get if name in ("organization_detail", "organization_member_picker", "organization_parent_picker") else client.post
     assert method(reverse(f"people:{name}", args=[other.pk])).status_code == 404
     assert login(people["users"]["teacher"]).get(reverse("people:organization_detail", args=[people["tree"]["C1"].pk])).status_code == 404
 
@@ -253,3 +254,17 @@ def test_the_organisation_page_costs_the_same_queries_with_more_children_roles_a
         make_member(c1)
         make_member(child)
     assert queries() == before
+
+
+def test_the_move_picker_finds_managed_organisations_by_name_or_code_but_not_the_branch_itself(people, django_assert_max_num_queries):
+    client = login(people["users"]["principal"])
+    url = reverse("people:organization_parent_picker", args=[people["tree"]["C1"].pk])
+    with django_assert_max_num_queries(8):
+        by_name = client.get(url, {"q": "社区"}).content.decode()
+    assert "赤岭路社区党委" in by_name and "青山祠社区第一党支部" not in by_name and f'value="{people["tree"]["C1"].pk}"' not in by_name
+    assert "美团党支部" in client.get(url, {"q": "n1"}).content.decode()
+    secretary = login(people["users"]["committee"])
+    assert (
+        "赤岭路"
+        not in secretary.get(reverse("people:organization_parent_picker", args=[people["tree"]["C1-1"].pk]), {"q": "社区"}).content.decode()
+    )

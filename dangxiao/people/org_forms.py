@@ -25,11 +25,7 @@ class OrganizationForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    parent = forms.TypedChoiceField(label=_("新的上级组织"), coerce=int, widget=forms.Select(attrs=SELECT))
-
-    def __init__(self, *args, choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["parent"].choices = [("", "—")] + list(choices)
+    parent = IdField(label=_("新的上级组织"), error_messages={"required": _("请先搜索并选择新的上级组织")})
 
 
 class DissolveForm(forms.Form):

@@ -60,7 +60,7 @@ def _detail(request, org: Organization, status: int = 200, **forms):
         "blockers": organizations.dissolve_blockers(org),
         "edit_form": forms.get("edit_form") or OrganizationForm.for_instance(org),
         "child_form": forms.get("child_form") or OrganizationForm(prefix="child"),
-        "move_form": forms.get("move_form") or MoveForm(choices=organizations.organization_choices(request.user, exclude=org)),
+        "move_form": forms.get("move_form") or MoveForm(),
         "dissolve_form": forms.get("dissolve_form") or DissolveForm(),
         "grant_form": forms.get("grant_form") or GrantForm(),
         "granted": forms.get("granted"),
@@ -110,8 +110,7 @@ def organization_add_child(request, pk: int):
 @require_POST
 def organization_move(request, pk: int):
     org = organizations.get_managed_organization_or_404(request.user, pk)
-    choices = organizations.organization_choices(request.user, exclude=org)
-    form = MoveForm(request.POST, choices=choices)
+    form = MoveForm(request.POST)
     if form.is_valid():
         target = organizations.get_managed_organization_or_404(request.user, form.cleaned_data["parent"])
         try:
@@ -150,6 +149,14 @@ def member_picker(request, pk: int):
     return render(
         request, "people/organizations/_member_picker.html", {"found": roles.pick_members(request.user, request.GET.get("q", ""))}
     )
+
+
+@login_required
+def parent_picker(request, pk: int):
+    """The move picker's results (an htmx fragment): organisations the user manages, by name or code."""
+    org = organizations.get_managed_organization_or_404(request.user, pk)
+    found = organizations.parent_choices(request.user, org, request.GET.get("q", ""))
+    return render(request, "people/organizations/_parent_picker.html", {"found": found})
 
 
 @login_required

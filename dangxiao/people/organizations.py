@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,13 +77,14 @@ def get_managed_organization_or_404(user: User, pk, queryset: QuerySet | None = 
         raise Http404(_("组织不存在")) from None
 
 
-def organization_choices(user: User, *, exclude: Organization | None = None) -> list[tuple[int, str]]:
-    """(id, indented name) of the current organisations the user manages, in tree order, for a picker;
-    without `exclude`'s subtree (a branch cannot move under itself)."""
-    qs = current(managed_organizations(user)).only("id", "name", "code", "depth", "path").order_by("path")
-    if exclude is not None:
-        qs = qs.exclude(path__startswith=exclude.path)
-    return [(o.id, "\u3000" * (o.depth - 1) + f"{o.name}（{o.code}）") for o in qs]
+def parent_choices(user: User, org: Organization, q: str, limit: int = 20) -> list[Organization]:
+    """Current organisations the user manages whose name or code contains `q`, outside `org`'s own
+    subtree (a branch cannot move under itself), for the move picker."""
+    q = n.clean_text(q)
+    if not q:
+        return []
+    qs = current(managed_organizations(user)).exclude(path__startswith=org.path)
+    return list(qs.filter(Q(name__icontains=q) | Q(code__icontains=q)).only("id", "name", "code", "kind").order_by("path")[:limit])
 
 
 # --- Checks shared by the forms, the API and the import ----------------------------------------

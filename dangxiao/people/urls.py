@@ -19,6 +19,7 @@ urlpatterns = [
     path("organizations/<int:pk>/move/", org_views.organization_move, name="organization_move"),
     path("organizations/<int:pk>/dissolve/", org_views.organization_dissolve, name="organization_dissolve"),
     path("organizations/<int:pk>/member-picker/", org_views.member_picker, name="organization_member_picker"),
+    path("organizations/<int:pk>/parent-picker/", org_views.parent_picker, name="organization_parent_picker"),
     path("organizations/<int:pk>/roles/", org_views.role_grant, name="role_grant"),
     path("organizations/import/", org_views.tree_import, name="organization_import"),
     path("organizations/import-template.xlsx", org_views.tree_template, name="organization_template"),
