@@ -123,6 +123,8 @@ def b_values(b) -> dict:
         "party_pk": b["party"].pk,
         "keys": b["open311_client"].pk,
         "tokens": b["api_token"].pk,
+        "transfers": b["transfer"].pk,
+        "transfer_id": b["transfer"].pk,
         "token_id": b["api_token"].pk,
         "year": timezone.localdate().year,
         "calendar/feed": b["feed"].token,

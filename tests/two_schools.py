@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from dangxiao.people.models import Organization
+from dangxiao.people.models import MemberTransfer, Organization
 
 from .factories import make_member, make_user
 
@@ -185,6 +185,9 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     client, key = open311.client_issue(name=f"{name}热线", working_committee=root, issued_by=users["principal"])
     token_issue(users["principal"], name=f"{name}客户端")
     api_token = ApiToken.objects.get(user=users["principal"])
+    transfer = MemberTransfer.objects.create(  # waiting for the community to take the member in
+        member=members[2], from_organization=branch, to_organization=community, kind="request", transferred_on=today, note=f"{name}转接"
+    )
     audit_record(
         None,
         "reveal",
@@ -233,4 +236,5 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "open311_client": client,
         "open311_key": key,
         "api_token": api_token,
+        "transfer": transfer,
     }

@@ -16,6 +16,7 @@ from .liaison import router as liaison_router
 
 # The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
 from .network import router as school_router
+from .members import router as _members  # noqa: F401  (adds the member writes to the people router)
 from .online import router as online_router
 from .openapi import document_errors
 from .organizations import router as organizations_router

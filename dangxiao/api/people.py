@@ -1,6 +1,7 @@
 """The signed-in user and members (tokens and activation: api/account.py; organisations and roles: api/organizations.py)."""
 
 from datetime import date
+from typing import Literal
 
 from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
@@ -134,12 +135,16 @@ def member_import_template(request):
     return response
 
 
+class ExportLayout(Schema):
+    layout: Literal["template", "national"] = "template"  # national: 全国党员管理信息系统's columns
+
+
 @router.get("/members/export", tags=["members"], summary="The scoped roster as .xlsx (audited)", response={200: None})
-def member_export(request, query: Query[MemberQuery]):
+def member_export(request, query: Query[MemberQuery], layout: Query[ExportLayout]):
     access.require(access.scope_for(request.user).can_view_roster)
     filters = _filters(request, query)
     data = services.roster_export(
-        request.user, selectors.member_list(request.user, filters), request=request, description=filters.describe()
+        request.user, selectors.member_list(request.user, filters), request=request, description=filters.describe(), layout=layout.layout
     )
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename=members.xlsx"

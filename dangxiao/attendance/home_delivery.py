@@ -303,7 +303,8 @@ def cohort_figures(cohort: Cohort) -> dict:
 def unpaired_elders(cohort: Cohort) -> QuerySet:
     paired = HomeDeliveryPair.objects.filter(cohort=cohort).values("elder_id")
     return (
-        Member.objects.filter(enrollments__cohort=cohort, enrollments__status=Enrollment.Status.ENROLLED, is_elderly_infirm=True)
+        Member.objects.current()
+        .filter(enrollments__cohort=cohort, enrollments__status=Enrollment.Status.ENROLLED, is_elderly_infirm=True)
         .exclude(pk__in=paired)
         .select_related("organization")
         .order_by("organization__path", "name")

@@ -165,7 +165,7 @@ def home_cohort(request, cohort_id: int):
     cohort = _cohort_or_404(request, cohort_id)
     today = timezone.localdate()
     unpaired = list(hd.unpaired_elders(cohort))
-    suggestions = hd.helper_suggestions(cohort, unpaired, access.filter_roster(request.user), today)
+    suggestions = hd.helper_suggestions(cohort, unpaired, access.filter_roster(request.user).current(), today)
     for elder in unpaired:
         elder.suggested = suggestions[elder.pk]
     page = Paginator(hd.cohort_visits(cohort), 30).get_page(request.GET.get("page"))

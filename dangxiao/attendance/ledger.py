@@ -202,6 +202,7 @@ def compliance(user: User, root: Organization, year: int, today: date | None = N
     rows = _org_rows(root, lambda org, is_self: OrgCompliance(org, is_self))
     members = (
         access.filter_roster(user)
+        .current()
         .filter(organization__path__startswith=root.path)
         .annotate(hours=Sum("study_hours__hours", filter=Q(study_hours__date__year=year)))
         .values_list("id", "name", "position", "is_elderly_infirm", "organization__path", "organization__name", "hours")
@@ -288,7 +289,7 @@ def scoped_members(user: User, root: Organization | None = None) -> QuerySet:
     """Staff: the roster they manage (under `root` if given). A plain member: themselves only."""
     scope = access.scope_for(user)
     if scope.is_staff:
-        qs = access.filter_roster(user)
+        qs = access.filter_roster(user).current()
         return qs.filter(organization__path__startswith=root.path) if root is not None else qs
     return Member.objects.filter(pk=scope.member_id) if scope.member_id else Member.objects.none()
 

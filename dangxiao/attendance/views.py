@@ -175,7 +175,7 @@ def member_cards(request):
     """Printable member cards for an organisation in scope (for members without a phone)."""
     access.require(access.scope_for(request.user).can_view_roster)
     org = access.get_organization_or_404(request.user, request.GET.get("organization")) if request.GET.get("organization") else None
-    members = access.filter_roster(request.user).select_related("organization").order_by("organization__path", "name")
+    members = access.filter_roster(request.user).current().select_related("organization").order_by("organization__path", "name")
     if org is not None:
         members = members.filter(organization__path__startswith=org.path)
     only_elderly = request.GET.get("elderly") == "1"

@@ -41,6 +41,10 @@ class AuditEvent(models.Model):
         ORG_IMPORT = "org_import", _("导入组织架构")
         ROLE_GRANT = "role_grant", _("授予角色")
         ROLE_WITHDRAW = "role_withdraw", _("撤销角色")
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        TRANSFER = "transfer", _("组织关系转接")
+        LEAVE = "leave", _("党员离开")
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -76,7 +76,7 @@ def activatable(members: QuerySet) -> QuerySet:
         user__is_staff=False,
         user__is_superuser=False,
     ) & ~Q(Exists(roles))
-    return members.filter(Q(user__isnull=True) | unused)
+    return members.filter(left_on__isnull=True).filter(Q(user__isnull=True) | unused)
 
 
 def _open(now: datetime) -> Q:

@@ -34,6 +34,7 @@ class MemberFilterForm(LabelledWidgetsMixin, forms.Form):
         widget=forms.Select(attrs=SELECT),
     )
     flags = forms.MultipleChoiceField(label=_("标记"), required=False, choices=list(FLAGS.items()), widget=forms.CheckboxSelectMultiple)
+    left = forms.BooleanField(label=_("只看已离开的党员"), required=False)
 
     def to_filters(self, organization) -> MemberFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -45,6 +46,7 @@ class MemberFilterForm(LabelledWidgetsMixin, forms.Form):
             industry=(data.get("industry") or "").strip(),
             position=data.get("position") or "",
             flags=tuple(data.get("flags") or ()),
+            left=bool(data.get("left")),
         )
 
 

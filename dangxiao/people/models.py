@@ -61,6 +61,12 @@ class Organization(MP_Node):
         return self.name
 
 
+class MemberQuerySet(models.QuerySet):
+    def current(self) -> "MemberQuerySet":
+        """Members still on the rolls: those who have not left (a member who left keeps their row, for history)."""
+        return self.filter(left_on__isnull=True)
+
+
 class Member(models.Model):
     class Gender(models.TextChoices):
         MALE = "M", _("男")
@@ -84,6 +90,13 @@ class Member(models.Model):
         COMMITTEE_MEMBER = "committee_member", _("委员")
         PARTY_AFFAIRS_WORKER = "party_affairs_worker", _("党务工作者")
 
+    class LeftReason(models.TextChoices):
+        TRANSFERRED_OUT = "transferred_out", _("转出（街道外）")
+        DECEASED = "deceased", _("去世")
+        REMOVED = "removed", _("出党")
+        WITHDREW = "withdrew", _("退党")
+        OTHER = "other", _("其他")
+
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
@@ -91,6 +104,7 @@ class Member(models.Model):
     education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
     joined_party_on = models.DateField(_("入党日期"), null=True, blank=True)
     status = models.CharField(_("党员类别"), max_length=20, choices=Status.choices, default=Status.FULL)
+    confirmed_on = models.DateField(_("转正日期"), null=True, blank=True)
     organization = models.ForeignKey(Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="members")
     occupation = models.CharField(_("职业"), max_length=50, blank=True)
     industry = models.CharField(_("行业"), max_length=30, blank=True, db_index=True)
@@ -105,8 +119,14 @@ class Member(models.Model):
     is_new_employment = models.BooleanField(_("新就业群体"), default=False)
     position = models.CharField(_("党内职务"), max_length=30, choices=Position.choices, blank=True, default="")
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member")
+    # Leaving (转出 outside the sub-district, 去世, 出党 …) keeps the row: only `current()` members are on the rolls.
+    left_on = models.DateField(_("离开日期"), null=True, blank=True)
+    left_reason = models.CharField(_("离开原因"), max_length=20, choices=LeftReason.choices, blank=True, default="")
+    left_note = models.CharField(_("离开说明"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党员")
@@ -126,6 +146,46 @@ def age_on(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+class MemberTransfer(models.Model):
+    """One move of a member between organisations (组织关系转接), kept as the member's organisation history.
+
+    Direct when the user manages both organisations (accepted at once); otherwise a request that the
+    receiving organisation's staff accept or refuse — the member stays where they are until accepted."""
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", _("直接转接")
+        REQUEST = "request", _("转接申请")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待接收")
+        ACCEPTED = "accepted", _("已转接")
+        REFUSED = "refused", _("已拒绝")
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers")
+    from_organization = models.ForeignKey(Organization, verbose_name=_("转出组织"), on_delete=models.PROTECT, related_name="+")
+    to_organization = models.ForeignKey(Organization, verbose_name=_("接收组织"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    transferred_on = models.DateField(_("转接日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(_("拒绝理由"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("组织关系转接")
+        verbose_name_plural = _("组织关系转接")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=models.Q(status="pending"), name="member_transfer_one_pending_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.from_organization} → {self.to_organization}"
 
 
 class Role(models.Model):

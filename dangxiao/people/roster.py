@@ -82,6 +82,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("education", "学历", _choice(EDUCATION, "学历"), False, "研究生/大学本科/大专/中专/高中/初中及以下", 10),
     Column("joined_party_on", "入党日期", n.parse_date, False, "同出生日期", 12),
     Column("status", "党员类别", _choice(STATUS, "党员类别"), False, "正式党员/预备党员，空白为正式党员", 10),
+    Column("confirmed_on", "转正日期", n.parse_date, False, "正式党员的转正日期；预备党员不填", 12),
     Column("organization_name", "所在组织", _text(100), False, "组织全称；与组织编码至少填一项", 24),
     Column("organization_code", "组织编码", _text(40), False, "见“组织列表”工作表", 14),
     Column("occupation", "职业", _text(50), False, "", 12),
@@ -98,7 +99,40 @@ COLUMNS: tuple[Column, ...] = (
     Column("position", "党内职务", _choice(POSITION, "党内职务"), False, "书记/副书记/委员/党务工作者，空白为无", 10),
 )
 HEADERS = {c.header: c for c in COLUMNS}
+BY_KEY = {c.key: c for c in COLUMNS}
 MEMBER_FIELDS = tuple(c.key for c in COLUMNS if not c.key.startswith("organization_")) + ("organization_id",)
+
+
+def _national(key: str, header: str, width: int = 12) -> Column:
+    base = BY_KEY[key]
+    return Column(key, header, base.parse, base.required, base.hint, width)
+
+
+# The roster as the national Party member information system (全国党员管理信息系统) exports it: the same
+# fields under that system's header names. 人员类别 is the status; 所在党支部 names the branch by its full
+# name. Columns the product does not keep (序号, 籍贯, 是否失联党员, 党籍状态 …) are read past.
+NATIONAL_COLUMNS: tuple[Column, ...] = (
+    _national("name", "姓名", 10),
+    _national("gender", "性别", 6),
+    _national("id_number", "公民身份号码", 22),
+    _national("ethnicity", "民族", 8),
+    _national("birth_date", "出生日期"),
+    _national("education", "学历", 10),
+    _national("status", "人员类别", 10),
+    _national("organization_name", "所在党支部", 30),
+    _national("joined_party_on", "入党日期"),
+    _national("confirmed_on", "转正日期"),
+    _national("occupation", "工作岗位"),
+    _national("phone", "手机号码", 14),
+    _national("address", "家庭住址", 30),
+    _national("is_mobile", "是否流动党员", 8),
+)
+NATIONAL_HEADERS = {c.header: c for c in NATIONAL_COLUMNS}
+# Exported by that system but not kept here: written empty on export, ignored on import.
+NATIONAL_UNUSED = ("是否失联党员",)
+# Headers only that system's layout has: any of them in the header row means the national layout.
+NATIONAL_MARKERS = frozenset({"公民身份号码", "人员类别", "所在党支部", "是否流动党员", "是否失联党员", "工作岗位"})
+LAYOUTS = {"template": COLUMNS, "national": NATIONAL_COLUMNS}
 
 
 @dataclass
@@ -116,6 +150,12 @@ class ParsedRow:
     row: int
     values: dict[str, Any] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
+    layout: str = "template"
+
+    def header(self, key: str) -> str:
+        """The column header, in this row's layout, of the value `key` (for a problem's column)."""
+        column = next((c for c in LAYOUTS[self.layout] if c.key == key), None)
+        return column.header if column else BY_KEY[key].header
 
 
 class RosterFileError(Exception):
@@ -134,39 +174,81 @@ def read_rows(data: bytes) -> tuple[list[ParsedRow], list[RowError]]:
         raise RosterFileError(str(exc)) from None
 
 
+def detect_layout(titles: Iterable[str]) -> str:
+    """ "national" when the header row is the national system's (one of its own headers present), else "template"."""
+    return "national" if NATIONAL_MARKERS.intersection(titles) else "template"
+
+
+def parse_cells(cells: Iterable[tuple[Column, Any]]) -> tuple[dict[str, Any], set[str], list[tuple[str, str]]]:
+    """Parse one member's raw cells: the clean values, the keys that failed, and (column, message) problems.
+
+    The one place a member's values are checked cell by cell — the roster import and the member form
+    (services.member_validate) both go through it, so they accept and refuse the same input."""
+    values: dict[str, Any] = {}
+    failed: set[str] = set()
+    problems: list[tuple[str, str]] = []
+    for column, raw in cells:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            values[column.key] = None
+            if column.required:
+                problems.append((column.header, _("%(column)s不能为空") % {"column": column.header}))
+            continue
+        try:
+            values[column.key] = column.parse(raw)
+        except ValueError as exc:
+            problems.append((column.header, str(exc)))
+            values[column.key] = None
+            failed.add(column.key)
+    return values, failed, problems
+
+
+def cross_check(values: dict[str, Any], failed: set[str]) -> list[tuple[str, str]]:
+    """The checks between a member's values, shared by the import and the form: birth date and gender
+    from the ID number (filled in when blank, refused when they disagree), the 转正 date against the
+    status and the joining date. Fills `values` in place; returns (column key, message) problems."""
+    problems: list[tuple[str, str]] = []
+    id_number = values.get("id_number") or None
+    if id_number:
+        id_birth = n.birth_date_from_id(id_number)
+        given = values.get("birth_date")
+        if given is None or (given.day == 1 and given.replace(day=1) == id_birth.replace(day=1)):
+            values["birth_date"] = id_birth  # blank or month-only: the ID number is exact
+        elif given != id_birth:
+            problems.append(("birth_date", _("出生日期与身份证号不一致")))
+        if not values.get("gender"):
+            values["gender"] = "M" if int(id_number[16]) % 2 else "F"
+    if not values.get("gender") and "gender" not in failed:
+        problems.append(("gender", _("性别不能为空（或填写身份证号）")))
+    confirmed, joined = values.get("confirmed_on"), values.get("joined_party_on")
+    if confirmed and values.get("status") == Member.Status.PROBATIONARY:
+        problems.append(("confirmed_on", _("预备党员没有转正日期：转正后请把党员类别改为正式党员")))
+    elif confirmed and joined and confirmed < joined:
+        problems.append(("confirmed_on", _("转正日期不能早于入党日期")))
+    return problems
+
+
 def _read_sheet(rows) -> tuple[list[ParsedRow], list[RowError]]:
     _number, header = next(rows, (None, None))
     if not header:
         raise RosterFileError(_("第1行应为表头，但文件是空的"))
-    positions: list[tuple[int, Column]] = []
-    for index, cell in enumerate(header):
-        title = n.clean_text(cell).rstrip("*＊").replace("(必填)", "").strip()
-        if title in HEADERS:
-            positions.append((index, HEADERS[title]))
+    titles = [n.clean_text(cell).rstrip("*＊").replace("(必填)", "").strip() for cell in header]
+    layout = detect_layout(titles)
+    known = NATIONAL_HEADERS if layout == "national" else HEADERS
+    positions: list[tuple[int, Column]] = [(index, known[title]) for index, title in enumerate(titles) if title in known]
     present = {c.key for _, c in positions}
-    missing = [c.header for c in COLUMNS if c.required and c.key not in present]
-    if "organization_name" not in present and "organization_code" not in present:
+    missing = [c.header for c in LAYOUTS[layout] if c.required and c.key not in present]
+    if layout == "national" and "organization_name" not in present:
+        missing.append("所在党支部")
+    elif layout == "template" and "organization_name" not in present and "organization_code" not in present:
         missing.append("所在组织")
     if missing:
         raise RosterFileError(_("表头缺少必需的列：%(columns)s。请使用导入模板") % {"columns": "、".join(missing)})
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     for number, cells in rows:
-        row = ParsedRow(number)
-        for index, column in positions:
-            raw = cells[index] if index < len(cells) else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                row.values[column.key] = None
-                if column.required:
-                    errors.append(RowError(number, column.header, _("%(column)s不能为空") % {"column": column.header}))
-                continue
-            try:
-                row.values[column.key] = column.parse(raw)
-            except ValueError as exc:
-                errors.append(RowError(number, column.header, str(exc)))
-                row.values[column.key] = None
-                row.failed.add(column.key)
-        parsed.append(row)
+        values, failed, problems = parse_cells((column, cells[index] if index < len(cells) else None) for index, column in positions)
+        parsed.append(ParsedRow(number, values, failed, layout))
+        errors += [RowError(number, column, message) for column, message in problems]
     return parsed, errors
 
 
@@ -232,8 +314,10 @@ def _display(member: Member, key: str):
 ACTIVATION_HEADERS = ("激活码", "激活码有效期至")  # after the template's columns; the import ignores them
 
 
-def export_workbook(members: Iterable[Member], activation: dict | None = None) -> bytes:
+def export_workbook(members: Iterable[Member], activation: dict | None = None, layout: str = "template") -> bytes:
     """The roster in the template's columns (streamed, constant memory), so export → edit → import round-trips.
+
+    With `layout="national"`, the national system's columns instead (those it has and we do not keep, empty).
 
     Text that a spreadsheet could run as a formula is written as text (`core.xlsx.safe_cell`).
 
@@ -241,22 +325,22 @@ def export_workbook(members: Iterable[Member], activation: dict | None = None) -
     `activation` (member id → the two cells), the activation code columns follow.
     """
     with translation.override(FILE_LANGUAGE):
-        return _export_workbook(members, activation)
+        return _export_workbook(members, activation, LAYOUTS.get(layout, COLUMNS))
 
 
-def _export_workbook(members: Iterable[Member], activation: dict | None = None) -> bytes:
+def _export_workbook(members: Iterable[Member], activation: dict | None, columns: tuple[Column, ...]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("党员名单")
-    for i, column in enumerate(COLUMNS, start=1):
+    for i, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = column.width + 4
-    extra = ACTIVATION_HEADERS if activation is not None else ()
+    extra = (ACTIVATION_HEADERS if activation is not None else ()) + (NATIONAL_UNUSED if columns is NATIONAL_COLUMNS else ())
     for i in range(len(extra)):
-        ws.column_dimensions[get_column_letter(len(COLUMNS) + 1 + i)].width = 16
+        ws.column_dimensions[get_column_letter(len(columns) + 1 + i)].width = 16
     ws.freeze_panes = "A2"
-    ws.append([c.header for c in COLUMNS] + list(extra))
+    ws.append([c.header for c in columns] + list(extra))
     for member in members:
         row = []
-        for column in COLUMNS:
+        for column in columns:
             if column.key == "organization_name":
                 value = member.organization.name
             elif column.key == "organization_code":
@@ -271,6 +355,8 @@ def _export_workbook(members: Iterable[Member], activation: dict | None = None) 
             row.append(cell)
         if activation is not None:
             row += [xlsx.safe_cell(ws, v) for v in activation.get(member.pk, ("", ""))]
+        if columns is NATIONAL_COLUMNS:
+            row += [""] * len(NATIONAL_UNUSED)
         ws.append(row)
     buffer = BytesIO()
     wb.save(buffer)

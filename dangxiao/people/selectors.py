@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.lookups import StartsWith
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from dangxiao.core import access
 
-from .models import ApiToken, Member, Organization, User
+from .models import ApiToken, Member, MemberTransfer, Organization, User
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class MemberFilters:
     industry: str = ""
     position: str = ""
     flags: tuple[str, ...] = ()
+    left: bool = False  # those who left (history) instead of the current rolls
 
     def describe(self) -> str:
         """The filters in words, for the audit log: stored, so always in Chinese (the source language)."""
@@ -87,12 +89,15 @@ class MemberFilters:
         if self.position:
             parts.append(f"职务：{dict(Member.Position.choices).get(self.position, self.position)}")
         parts += [str(FLAGS[f]) for f in self.flags if f in FLAGS]
+        if self.left:
+            parts.append("已离开的党员")
         return "；".join(parts)
 
 
 def member_list(user: User, filters: MemberFilters, today: date | None = None) -> QuerySet:
     """The scoped roster with filters applied, ready for one paged query."""
     qs = access.filter_roster(user).select_related("organization")
+    qs = qs.filter(left_on__isnull=False) if filters.left else qs.current()
     if filters.organization is not None:
         qs = qs.filter(organization__path__startswith=filters.organization.path)
     if filters.q:
@@ -112,7 +117,9 @@ def member_list(user: User, filters: MemberFilters, today: date | None = None) -
 
 
 def member_industries(user: User) -> list[str]:
-    return list(access.filter_roster(user).exclude(industry="").values_list("industry", flat=True).distinct().order_by("industry"))
+    return list(
+        access.filter_roster(user).current().exclude(industry="").values_list("industry", flat=True).distinct().order_by("industry")
+    )
 
 
 def age_band_case(today: date) -> Case:
@@ -136,7 +143,7 @@ class RosterSummary:
 def roster_summary(user: User, root: Organization | None = None, today: date | None = None) -> RosterSummary:
     """Counts for a home page: by age band, industry, child organisation and flag (a fixed 4 queries)."""
     today = today or timezone.localdate()
-    qs = access.filter_roster(user)
+    qs = access.filter_roster(user).current()
     if root is not None:
         qs = qs.filter(organization__path__startswith=root.path)
     totals = qs.aggregate(
@@ -173,10 +180,13 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
 
 
 def organization_tree(user: User) -> list[dict]:
-    """The visible current organisations as nested dicts, roots first, with direct and subtree member counts (1 query)."""
-    # Dissolved organisations keep their rows for history but are not part of the current tree.
+    """The visible current organisations as nested dicts, roots first, with direct and subtree counts of current members (1 query)."""
+    # Dissolved organisations keep their rows for history but are not part of the current tree; nor are members who left.
     orgs = list(
-        access.filter_organizations(user).filter(dissolved_on__isnull=True).annotate(member_count=Count("members")).order_by("path")
+        access.filter_organizations(user)
+        .filter(dissolved_on__isnull=True)
+        .annotate(member_count=Count("members", filter=Q(members__left_on__isnull=True)))
+        .order_by("path")
     )
     nodes: dict[str, dict] = {}
     roots: list[dict] = []
@@ -241,3 +251,52 @@ def committee_id_subquery(path_ref: str) -> Subquery:
     annotation: no query of its own)."""
     nearest = Organization.objects.filter(committee_q(), StartsWith(OuterRef(path_ref), F("path"))).order_by("-depth").values("pk")[:1]
     return Subquery(nearest)
+
+
+# --- Members one at a time -------------------------------------------------------------------------
+
+
+def managed_organizations(user: User) -> QuerySet:
+    """Organisations the user manages as staff (a member's own organisation alone is not one)."""
+    q = access.staff_q(access.scope_for(user), "path")
+    return Organization.objects.all() if q is None else Organization.objects.filter(q)
+
+
+def committee_of(org: Organization) -> Organization:
+    """The working committee (or tree root) a node lies under: the deepest committee at or above it (1 query)."""
+    step = Organization.steplen
+    prefixes = [org.path[:i] for i in range(step, len(org.path) + 1, step)]
+    return Organization.objects.filter(committee_q(), path__in=prefixes).order_by("-depth").first() or org
+
+
+def same_committee_organizations(org: Organization) -> QuerySet:
+    """The organisations of `org`'s working committee: where its members may be transferred to."""
+    root = committee_of(org)
+    return Organization.objects.filter(path__startswith=root.path)
+
+
+def transfer_inbox(user: User, limit: int = 200) -> dict[str, list]:
+    """Transfers for the user's organisations: requests waiting for them to accept or refuse, their own
+    requests waiting on others, and the latest decided ones (3 queries)."""
+    managed = managed_organizations(user).values("pk")
+    base = MemberTransfer.objects.select_related("member", "from_organization", "to_organization", "requested_by", "decided_by")
+    pending = base.filter(status=MemberTransfer.Status.PENDING)
+    return {
+        "incoming": list(pending.filter(to_organization__in=managed)[:limit]),
+        "outgoing": list(pending.filter(from_organization__in=managed).exclude(to_organization__in=managed)[:limit]),
+        "decided": list(
+            base.exclude(status=MemberTransfer.Status.PENDING)
+            .filter(Q(to_organization__in=managed) | Q(from_organization__in=managed))
+            .order_by("-decided_at", "-id")[:50]
+        ),
+    }
+
+
+def get_incoming_transfer_or_404(user: User, pk):
+    """A pending-or-decided transfer whose receiving organisation the user manages; 404 otherwise."""
+    try:
+        return MemberTransfer.objects.select_related("member", "from_organization", "to_organization").get(
+            pk=pk, to_organization__in=managed_organizations(user).values("pk")
+        )
+    except (ValueError, TypeError, MemberTransfer.DoesNotExist):
+        raise Http404(_("转接申请不存在")) from None

@@ -23,9 +23,8 @@ from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 
-from . import normalize as n
 from .models import ApiToken, Member, Organization, User
-from .roster import HEADERS, MEMBER_FIELDS, ParsedRow, RosterFileError, RowError, export_workbook, read_rows
+from .roster import MEMBER_FIELDS, ParsedRow, RosterFileError, RowError, cross_check, export_workbook, read_rows
 from .selectors import token_expiry_cutoff
 from .throttle import throttle_forget
 
@@ -67,10 +66,6 @@ class ImportResult:
         }
 
 
-def _header(key: str) -> str:
-    return next(c.header for c in HEADERS.values() if c.key == key)
-
-
 def _chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -79,18 +74,25 @@ def _chunks(values: list, size: int = CHUNK):
 def _resolve_organization(row: ParsedRow, by_code: dict, by_name: dict) -> tuple[Organization | None, RowError | None]:
     code = row.values.get("organization_code") or ""
     name = row.values.get("organization_name") or ""
+    column = row.header("organization_name")
     if code:
         org = by_code.get(code)
         if org is None:
-            return None, RowError(row.row, _header("organization_code"), _("组织编码“%(code)s”不存在或不在您的管理范围内") % {"code": code})
+            return None, RowError(
+                row.row, row.header("organization_code"), _("组织编码“%(code)s”不存在或不在您的管理范围内") % {"code": code}
+            )
         return org, None
     if not name:
-        return None, RowError(row.row, _header("organization_name"), _("所在组织不能为空"))
+        return None, RowError(row.row, column, _("%(column)s不能为空") % {"column": column})
     found = by_name.get(name, [])
     if not found:
-        return None, RowError(row.row, _header("organization_name"), _("组织“%(name)s”不存在或不在您的管理范围内") % {"name": name})
+        return None, RowError(row.row, column, _("组织“%(name)s”不存在或不在您的管理范围内") % {"name": name})
     if len(found) > 1:
-        return None, RowError(row.row, _header("organization_name"), _("有多个名为“%(name)s”的组织，请填写组织编码") % {"name": name})
+        if row.layout == "national":
+            return None, RowError(
+                row.row, column, _("有多个名为“%(name)s”的组织，无法确定是哪一个，请先在组织管理中区分其名称") % {"name": name}
+            )
+        return None, RowError(row.row, column, _("有多个名为“%(name)s”的组织，请填写组织编码") % {"name": name})
     return found[0], None
 
 
@@ -123,12 +125,12 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         phone, id_number = row.values.get("phone"), row.values.get("id_number")
         if phone:
             if phone in seen_phone:
-                errors.append(RowError(row.row, _header("phone"), _("与第%(row)d行的手机号重复") % {"row": seen_phone[phone]}))
+                errors.append(RowError(row.row, row.header("phone"), _("与第%(row)d行的手机号重复") % {"row": seen_phone[phone]}))
             else:
                 seen_phone[phone] = row.row
         if id_number:
             if id_number in seen_id:
-                errors.append(RowError(row.row, _header("id_number"), _("与第%(row)d行的身份证号重复") % {"row": seen_id[id_number]}))
+                errors.append(RowError(row.row, row.header("id_number"), _("与第%(row)d行的身份证号重复") % {"row": seen_id[id_number]}))
             else:
                 seen_id[id_number] = row.row
 
@@ -159,17 +161,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         elif org is not None:
             touched.add(org.path)
         id_number = values.get("id_number") or None
-        if id_number:
-            id_birth = n.birth_date_from_id(id_number)
-            given = values.get("birth_date")
-            if given is None or (given.day == 1 and given.replace(day=1) == id_birth.replace(day=1)):
-                values["birth_date"] = id_birth  # blank or month-only: the ID number is exact
-            elif given != id_birth:
-                errors.append(RowError(row.row, _header("birth_date"), _("出生日期与身份证号不一致")))
-            if not values.get("gender"):
-                values["gender"] = "M" if int(id_number[16]) % 2 else "F"
-        if not values.get("gender") and "gender" not in row.failed:
-            errors.append(RowError(row.row, _header("gender"), _("性别不能为空（或填写身份证号）")))
+        errors += [RowError(row.row, row.header(key), message) for key, message in cross_check(values, row.failed)]
         phone = values.get("phone")
         if not phone or org is None:
             continue
@@ -179,25 +171,25 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
             errors.append(
                 RowError(
                     row.row,
-                    _header("id_number"),
+                    row.header("id_number"),
                     _("身份证号已登记在另一名党员（手机号 %(phone)s）名下") % {"phone": mask_phone(by_id.phone)},
                 )
             )
             continue
         target = by_phone or by_id
         if target is not None and not in_scope(target):
-            column = _header("phone") if by_phone else _header("id_number")
+            column = row.header("phone") if by_phone else row.header("id_number")
             errors.append(RowError(row.row, column, _("该党员已在其他组织登记，不在您的管理范围内，请联系其所在组织转接")))
             continue
         clean = {k: values.get(k) for k in MEMBER_FIELDS if k != "organization_id" and k in values}
         clean["organization_id"] = org.pk
         clean["id_number"] = id_number
-        for key, default in DEFAULTS.items():
-            if clean.get(key) is None:
+        # A blank cell means the default; a column the file does not have (the national layout has no 行业,
+        # say) leaves an existing member's value alone.
+        blanks = {**DEFAULTS, **dict.fromkeys(("education", "occupation", "industry", "home_compound", "address", "mobile_location"), "")}
+        for key, default in blanks.items():
+            if clean.get(key) is None and (key in clean or target is None):
                 clean[key] = default
-        for key in ("education", "occupation", "industry", "home_compound", "address", "mobile_location"):
-            if clean.get(key) is None:
-                clean[key] = ""
         if target is None:
             to_create.append(Member(**clean))
             continue
@@ -240,11 +232,14 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     return result
 
 
-def roster_export(user: User, members, *, request=None, description: str = "", activation: dict | None = None) -> bytes:
+def roster_export(
+    user: User, members, *, request=None, description: str = "", activation: dict | None = None, layout: str = "template"
+) -> bytes:
     """The scoped roster as .xlsx with full personal data; the export itself is audited. `activation`, by
-    member id, fills the activation code columns (people.activation.activation_column)."""
+    member id, fills the activation code columns (people.activation.activation_column); `layout` "national"
+    writes the national system's columns (roster.NATIONAL_COLUMNS)."""
     members = list(members)
-    data = export_workbook(members, activation=activation)
+    data = export_workbook(members, activation=activation, layout=layout)
     paths = {m.organization.path for m in members} or access.scope_for(user).staff_paths
     audit_record(
         request,

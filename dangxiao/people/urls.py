@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import org_views, views, views_activation
+from . import member_views, org_views, views, views_activation
 
 app_name = "people"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
     path("members/activation-codes/", views_activation.activation_codes, name="activation_codes"),
     path("members/<int:pk>/activation-code/", views_activation.member_activation_code, name="member_activation_code"),
+    path("members/new/", member_views.member_create, name="member_create"),
+    path("members/<int:pk>/edit/", member_views.member_edit, name="member_edit"),
+    path("members/<int:pk>/confirm/", member_views.member_confirm, name="member_confirm"),
+    path("members/<int:pk>/transfer/", member_views.member_transfer, name="member_transfer"),
+    path("members/<int:pk>/leave/", member_views.member_leave, name="member_leave"),
+    path("members/transfers/", member_views.transfer_inbox, name="transfer_inbox"),
+    path("members/transfers/<int:pk>/accept/", member_views.transfer_accept, name="transfer_accept"),
+    path("members/transfers/<int:pk>/refuse/", member_views.transfer_refuse, name="transfer_refuse"),
     path("organizations/", org_views.organization_list, name="organization_list"),
     path("organizations/<int:pk>/", org_views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", org_views.organization_edit, name="organization_edit"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
 
-from . import activation, selectors, services
+from . import activation, record, selectors, services
 from .forms import MemberFilterForm, RosterUploadForm
 from .models import Member, Organization
 from .roster import RosterFileError, template_workbook
@@ -68,7 +68,8 @@ def member_export(request):
     access.require(access.scope_for(request.user).can_view_roster)
     _, filters = _filters(request)
     members = selectors.member_list(request.user, filters)
-    data = services.roster_export(request.user, members, request=request, description=filters.describe())
+    layout = "national" if request.GET.get("layout") == "national" else "template"
+    data = services.roster_export(request.user, members, request=request, description=filters.describe(), layout=layout)
     return _xlsx(data, f"党员名单-{timezone.localdate():%Y%m%d}.xlsx")
 
 
@@ -77,6 +78,9 @@ def member_detail(request, pk: int):
     member = access.get_member_or_404(request.user, pk, Member.objects.select_related("organization"))
     scope = access.scope_for(request.user)
     manages = scope.can_import_roster and member.pk != scope.member_id
+    # The whole record, for staff over the member (a fixed number of queries: people.record).
+    on_roster = manages and access.filter_roster(request.user).filter(pk=member.pk).exists()
+    whole = {"history": record.organization_history(member), "roles": record.roles(member), "sections": record.sections(member)}
     return render(
         request,
         "people/member_detail.html",
@@ -85,7 +89,9 @@ def member_detail(request, pk: int):
             "member": member,
             "can_reveal": scope.can_reveal_personal_data and member.pk != scope.member_id,
             "ancestors": Organization.objects.get_ancestors(member.organization),
-            "account": activation.activation_state(member) if manages else None,
+            "account": activation.activation_state(member) if manages and not member.left_on else None,
+            "manages": on_roster,
+            **(whole if on_roster else {}),
         },
     )
 

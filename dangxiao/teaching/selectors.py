@@ -18,7 +18,7 @@ def cohort_rule(cohort: Cohort) -> TargetRule:
 
 def cohort_eligible_members(cohort: Cohort, today: date | None = None) -> QuerySet:
     """Members in the running organisation's subtree who match the cohort's target rule."""
-    return Member.objects.filter(organization__path__startswith=cohort.organization.path).filter(cohort_rule(cohort).q(today))
+    return Member.objects.current().filter(organization__path__startswith=cohort.organization.path).filter(cohort_rule(cohort).q(today))
 
 
 def cohort_list(user: User) -> QuerySet:

@@ -119,7 +119,7 @@ def survey_results(survey: NeedsSurvey, today: date) -> SurveyResults:
             "topic__name", flat=True
         )
     )
-    invited = Member.objects.filter(organization__path__startswith=survey.organization.path).count()
+    invited = Member.objects.current().filter(organization__path__startswith=survey.organization.path).count()
     return SurveyResults(
         respondents=responses.count(),
         invited=invited,

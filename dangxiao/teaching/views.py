@@ -134,7 +134,7 @@ NAMESAKES_SHOWN = 50
 
 def _members_matching(request, key: str) -> list[Member]:
     """Members of the user's roster with this full phone number or this exact name (namesakes included)."""
-    members = access.filter_roster(request.user).select_related("organization")
+    members = access.filter_roster(request.user).current().select_related("organization")
     found = members.filter(phone=key) if key.isdigit() else members.filter(name=key)
     return list(found.order_by("organization__path", "pk")[:NAMESAKES_SHOWN])
 
