@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from dangxiao.core.models import AuditEvent
 from dangxiao.people import member_services as ms
-from dangxiao.people import selectors
+from dangxiao.people import selectors, services
 from dangxiao.people.models import Member, MemberTransfer
 from dangxiao.people.roster import BY_KEY, parse_cells
 
@@ -231,3 +231,14 @@ def test_a_member_who_left_is_out_of_enrolment_by_rule_compliance_and_activation
     assert compliance(people["users"]["principal"], tree["C1"], timezone.localdate().year).total.members == before - 1
     assert not activatable(Member.objects.filter(pk=leaves.pk)).exists()
     assert Member.objects.filter(pk=leaves.pk).exists()  # the row stays for history
+
+
+def test_an_import_does_not_rewrite_a_member_who_left(people):
+    from .test_roster_import import row, xlsx
+
+    member = people["members"]["c1_1"][1]
+    ms.member_leave(people["users"]["secretary"], member, on=timezone.localdate(), reason="other")
+    result = services.roster_import(people["users"]["secretary"], xlsx([row(1, 手机号码=member.phone, 姓名="新名字", 组织编码="C1-1")]))
+    assert [e.message for e in result.errors] == ["该党员已登记离开，记录仅供查阅，不能通过导入修改"]
+    member.refresh_from_db()
+    assert member.name != "新名字"

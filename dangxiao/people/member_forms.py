@@ -18,7 +18,14 @@ def _select(choices, blank=_("（未填）")):
     return forms.ChoiceField(required=False, choices=[("", blank), *[c for c in choices if c[0]]], widget=forms.Select(attrs=SELECT))
 
 
-class MemberForm(forms.Form):
+class ShowsProblems:
+    def show(self, error: MemberError) -> None:
+        """Put a refused write's problems on the fields they name (the rest above the form)."""
+        for field, message in error.errors:
+            self.add_error(field if field in self.fields else None, message)
+
+
+class MemberForm(ShowsProblems, forms.Form):
     """Add (with the organisation) or edit a member. Every field is optional here; what is required and
     what is valid is decided by the shared checks."""
 
@@ -64,16 +71,12 @@ class MemberForm(forms.Form):
         data = self.cleaned_data
         return {k: data.get(k) for k in EDITABLE if k in self.fields}
 
-    def show(self, error: MemberError) -> None:
-        for field, message in error.errors:
-            self.add_error(field if field in self.fields else None, message)
 
-
-class ConfirmForm(forms.Form):
+class ConfirmForm(ShowsProblems, forms.Form):
     confirmed_on = SaneDateField(label=_("转正日期"), widget=DATE)
 
 
-class TransferForm(forms.Form):
+class TransferForm(ShowsProblems, forms.Form):
     to_organization = IdField(label=_("接收组织"), widget=forms.Select(attrs=SELECT))
     transferred_on = SaneDateField(label=_("转接日期"), widget=DATE)
     note = forms.CharField(label=_("说明"), required=False, max_length=200, widget=forms.TextInput(attrs=TEXT))
@@ -82,21 +85,13 @@ class TransferForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_organization"].widget.choices = [("", _("请选择")), *organizations]
 
-    def show(self, error: MemberError) -> None:
-        for field, message in error.errors:
-            self.add_error(field if field in self.fields else None, message)
 
-
-class LeaveForm(forms.Form):
+class LeaveForm(ShowsProblems, forms.Form):
     left_on = SaneDateField(label=_("离开日期"), widget=DATE)
     reason = forms.ChoiceField(
         label=_("离开原因"), choices=[("", _("请选择")), *Member.LeftReason.choices], widget=forms.Select(attrs=SELECT)
     )
     note = forms.CharField(label=_("说明"), required=False, max_length=200, widget=forms.TextInput(attrs=TEXT))
-
-    def show(self, error: MemberError) -> None:
-        for field, message in error.errors:
-            self.add_error(field if field in self.fields else None, message)
 
 
 class RefuseForm(forms.Form):

@@ -76,7 +76,7 @@ def member_confirm(request, pk: int):
         try:
             ms.member_confirm(request.user, member, form.cleaned_data["confirmed_on"], request=request)
         except ms.MemberError as exc:
-            _show(form, exc)
+            form.show(exc)
         else:
             messages.success(request, _("%(name)s 已转为正式党员。") % {"name": member.name})
             return redirect("people:member_detail", member.pk)
@@ -121,11 +121,6 @@ def member_leave(request, pk: int):
             messages.success(request, _("已登记 %(name)s 离开，其记录保留备查。") % {"name": member.name})
             return redirect("people:member_detail", member.pk)
     return _action_page(request, member, form, _("登记党员离开"), _("登记离开"))
-
-
-def _show(form, error: ms.MemberError) -> None:
-    for field, message in error.errors:
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _action_page(request, member, form, title, button):

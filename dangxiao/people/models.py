@@ -121,8 +121,10 @@ class Member(models.Model):
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="member")
     # Leaving (转出 outside the sub-district, 去世, 出党 …) keeps the row: only `current()` members are on the rolls.
     left_on = models.DateField(_("离开日期"), null=True, blank=True)
-    left_reason = models.CharField(_("离开原因"), max_length=20, choices=LeftReason.choices, blank=True, default="")
-    left_note = models.CharField(_("离开说明"), max_length=200, blank=True, default="")
+    # Database defaults too, so that rows written by code that predates these columns (an older
+    # migration's historical model) still insert.
+    left_reason = models.CharField(_("离开原因"), max_length=20, choices=LeftReason.choices, blank=True, default="", db_default="")
+    left_note = models.CharField(_("离开说明"), max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

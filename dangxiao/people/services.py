@@ -137,7 +137,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
     # Existing members with those phones or ID numbers, anywhere (scope is checked per match).
     existing_by_phone: dict[str, Member] = {}
     existing_by_id: dict[str, Member] = {}
-    fields = ("id", "organization__path", "user_id", *MEMBER_FIELDS)
+    fields = ("id", "organization__path", "user_id", "left_on", *MEMBER_FIELDS)
     for chunk in _chunks(list(seen_phone)):
         for m in Member.objects.filter(phone__in=chunk).select_related("organization").only(*fields):
             existing_by_phone[m.phone] = m
@@ -180,6 +180,10 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         if target is not None and not in_scope(target):
             column = row.header("phone") if by_phone else row.header("id_number")
             errors.append(RowError(row.row, column, _("该党员已在其他组织登记，不在您的管理范围内，请联系其所在组织转接")))
+            continue
+        if target is not None and target.left_on:  # history is not rewritten by a file
+            column = row.header("phone") if by_phone else row.header("id_number")
+            errors.append(RowError(row.row, column, _("该党员已登记离开，记录仅供查阅，不能通过导入修改")))
             continue
         clean = {k: values.get(k) for k in MEMBER_FIELDS if k != "organization_id" and k in values}
         clean["organization_id"] = org.pk

@@ -79,7 +79,7 @@ def member_detail(request, pk: int):
     scope = access.scope_for(request.user)
     manages = scope.can_import_roster and member.pk != scope.member_id
     # The whole record, for staff over the member (a fixed number of queries: people.record).
-    on_roster = manages and access.filter_roster(request.user).filter(pk=member.pk).exists()
+    on_roster = manages and (scope.is_superuser or member.organization.path.startswith(scope.staff_paths))
     whole = {"history": record.organization_history(member), "roles": record.roles(member), "sections": record.sections(member)}
     return render(
         request,
