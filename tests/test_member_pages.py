@@ -139,6 +139,8 @@ def test_a_transfer_out_of_scope_waits_for_the_receiver_who_accepts(people):
     member.refresh_from_db()
     transfer.refresh_from_db()
     assert member.organization == target and transfer.status == "accepted" and transfer.decided_by == receiver
+    actors = AuditEvent.objects.filter(action="transfer", object_id=str(member.pk)).values_list("actor__username", flat=True)
+    assert sorted(actors) == ["c2admin", "secretary"]  # the request and its acceptance are both audited
 
 
 def test_a_refused_transfer_leaves_the_member_where_they_were(people):

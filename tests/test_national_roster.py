@@ -97,8 +97,9 @@ def test_a_national_roster_imports_without_editing(people):
 
 def test_a_branch_that_is_unknown_or_ambiguous_is_named_with_its_row(people):
     tree = people["tree"]
-    Organization.objects.get(pk=tree["C2"].pk).add_child(
-        instance=Organization(name="美团党支部", code="C2-9", kind="branch", unit_type="new_employment")
+    Organization.objects.add_child(
+        Organization.objects.get(pk=tree["C2"].pk),
+        instance=Organization(name="美团党支部", code="C2-9", kind="branch", unit_type="new_employment"),
     )
     rows = [person(1, 所在党支部="不存在的党支部"), person(2, 所在党支部="美团党支部")]
     result = services.roster_import(people["users"]["principal"], national(rows))

@@ -159,7 +159,7 @@ def organization_detail(request, org_id: Id):
         "kind_label": org.get_kind_display(),
         "unit_type": org.unit_type,
         "parent_id": parent.id if parent else None,
-        "member_count": org.members.count(),
+        "member_count": org.members.current().count(),
         "children": [],
     }
 
