@@ -102,6 +102,12 @@ def test_transfers_through_the_api_direct_requested_accepted_refused(people):
     refused = post(api(receiver), f"/member-transfers/{refused_request['id']}/refuse", {"reason": "不在本社区居住"})
     assert refused.status_code == 200 and Member.objects.get(pk=c.pk).organization == tree["C1-2"]
     assert MemberTransfer.objects.get(pk=refused_request["id"]).status == "refused"
+    withdrawn_request = post(committee, f"/members/{c.pk}/transfer", {"to_organization_id": tree["C2-1"].pk}).json()
+    assert (
+        post(api(receiver), f"/member-transfers/{withdrawn_request['id']}/withdraw", {}).status_code == 404
+    )  # the receiver refuses instead
+    withdrawn = post(committee, f"/member-transfers/{withdrawn_request['id']}/withdraw", {})
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
 
 
 def test_the_member_writes_declare_their_errors_in_openapi():
@@ -114,6 +120,7 @@ def test_the_member_writes_declare_their_errors_in_openapi():
         ("/api/v1/members/{member_id}/confirm", "post"),
         ("/api/v1/member-transfers/{transfer_id}/accept", "post"),
         ("/api/v1/member-transfers/{transfer_id}/refuse", "post"),
+        ("/api/v1/member-transfers/{transfer_id}/withdraw", "post"),
     ]:
         assert {404, 422} <= {int(code) for code in paths[path][method]["responses"]}, (path, method)
 

@@ -244,3 +244,33 @@ def test_an_import_does_not_rewrite_a_member_who_left(people):
     assert [e.message for e in result.errors] == ["该党员已登记离开，记录仅供查阅，不能通过导入修改"]
     member.refresh_from_db()
     assert member.name != "新名字"
+
+
+def test_the_sender_withdraws_a_request_before_it_is_decided(people):
+    member = people["members"]["c1_1"][1]
+    transfer = ms.member_transfer(people["users"]["secretary"], member, people["tree"]["C2-1"])
+    stranger = make_user("c2admin", role="org_admin", org=people["tree"]["C2"])
+    assert login(stranger).post(reverse("people:transfer_withdraw", args=[transfer.pk])).status_code == 404  # not theirs to withdraw
+    client = login(people["users"]["secretary"])
+    assert str(transfer.pk) in client.get(reverse("people:transfer_inbox")).content.decode()
+    assert client.post(reverse("people:transfer_withdraw", args=[transfer.pk])).status_code == 302
+    transfer.refresh_from_db()
+    member.refresh_from_db()
+    assert transfer.status == "withdrawn" and member.organization.code == "C1-1"
+    with pytest.raises(ms.MemberError):
+        ms.transfer_accept(stranger, transfer)
+    # A new request can be filed once the old one is withdrawn.
+    assert ms.member_transfer(people["users"]["secretary"], member, people["tree"]["N1"]).status == "pending"
+
+
+def test_the_member_forms_keep_a_fixed_number_of_queries(people, django_assert_max_num_queries):
+    client = login(people["users"]["principal"])
+    member = people["members"]["c1_1"][1]
+    for name, args in [
+        ("member_create", []),
+        ("member_edit", [member.pk]),
+        ("member_transfer", [member.pk]),
+        ("member_leave", [member.pk]),
+    ]:
+        with django_assert_max_num_queries(8):
+            assert client.get(reverse(f"people:{name}", args=args)).status_code == 200, name

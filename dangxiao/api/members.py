@@ -239,6 +239,22 @@ def transfer_accept(request, transfer_id: Id):
     return Status(200, _transfer(transfer))
 
 
+@router.post(
+    "/member-transfers/{transfer_id}/withdraw",
+    tags=TAGS,
+    response={200: TransferOut, 404: Detail, 422: Problems},
+    summary="Withdraw a request the caller's side sent",
+)
+def transfer_withdraw(request, transfer_id: Id):
+    access.require(access.scope_for(request.user).can_import_roster)
+    transfer = selectors.get_outgoing_transfer_or_404(request.user, transfer_id)
+    try:
+        transfer = ms.transfer_withdraw(request.user, transfer, request=request)
+    except ms.MemberError as exc:
+        return _refused(exc)
+    return Status(200, _transfer(transfer))
+
+
 class RefuseIn(Schema):
     reason: str
 

@@ -259,6 +259,23 @@ def transfer_refuse(user: User, transfer: MemberTransfer, reason: str, *, reques
     return transfer
 
 
+def transfer_withdraw(user: User, transfer: MemberTransfer, *, request=None) -> MemberTransfer:
+    """The sending side takes back its request before the receiver decides; the member stays."""
+    with transaction.atomic():
+        transfer = _pending_for(user, transfer)
+        transfer.status, transfer.decided_by, transfer.decided_at = MemberTransfer.Status.WITHDRAWN, user, timezone.now()
+        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        _audit(
+            request,
+            "transfer",
+            transfer.member,
+            f"撤回转接申请：{transfer.member.name}（{transfer.to_organization.name}）",
+            {"transfer": transfer.pk, "withdrawn": True},
+            organization_id=access.common_organization_id([transfer.from_organization.path, transfer.to_organization.path]),
+        )
+    return transfer
+
+
 def member_leave(user: User, member: Member, *, on: date | None, reason: str, note: str = "", request=None) -> Member:
     """Record that a member left (转出 outside the sub-district, 去世, 出党, 退党 …) on `on`.
 

@@ -153,6 +153,20 @@ def transfer_accept(request, pk: int):
 
 @login_required
 @require_POST
+def transfer_withdraw(request, pk: int):
+    _staff(request)
+    transfer = selectors.get_outgoing_transfer_or_404(request.user, pk)
+    try:
+        ms.transfer_withdraw(request.user, transfer, request=request)
+    except ms.MemberError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤回 %(name)s 的转接申请。") % {"name": transfer.member.name})
+    return redirect("people:transfer_inbox")
+
+
+@login_required
+@require_POST
 def transfer_refuse(request, pk: int):
     _staff(request)
     transfer = selectors.get_incoming_transfer_or_404(request.user, pk)

@@ -164,6 +164,7 @@ class MemberTransfer(models.Model):
         PENDING = "pending", _("待接收")
         ACCEPTED = "accepted", _("已转接")
         REFUSED = "refused", _("已拒绝")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers")
     from_organization = models.ForeignKey(Organization, verbose_name=_("转出组织"), on_delete=models.PROTECT, related_name="+")

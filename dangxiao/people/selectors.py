@@ -292,6 +292,16 @@ def transfer_inbox(user: User, limit: int = 200) -> dict[str, list]:
     }
 
 
+def get_outgoing_transfer_or_404(user: User, pk):
+    """A transfer of a member the user manages (the sending side); 404 otherwise."""
+    try:
+        return MemberTransfer.objects.select_related("member", "from_organization", "to_organization").get(
+            pk=pk, member__in=access.filter_roster(user).values("pk")
+        )
+    except (ValueError, TypeError, MemberTransfer.DoesNotExist):
+        raise Http404(_("转接申请不存在")) from None
+
+
 def get_incoming_transfer_or_404(user: User, pk):
     """A pending-or-decided transfer whose receiving organisation the user manages; 404 otherwise."""
     try:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("members/transfers/", member_views.transfer_inbox, name="transfer_inbox"),
     path("members/transfers/<int:pk>/accept/", member_views.transfer_accept, name="transfer_accept"),
     path("members/transfers/<int:pk>/refuse/", member_views.transfer_refuse, name="transfer_refuse"),
+    path("members/transfers/<int:pk>/withdraw/", member_views.transfer_withdraw, name="transfer_withdraw"),
     path("organizations/", org_views.organization_list, name="organization_list"),
     path("organizations/<int:pk>/", org_views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", org_views.organization_edit, name="organization_edit"),
