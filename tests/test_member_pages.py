@@ -274,3 +274,21 @@ def test_the_member_forms_keep_a_fixed_number_of_queries(people, django_assert_m
     ]:
         with django_assert_max_num_queries(8):
             assert client.get(reverse(f"people:{name}", args=args)).status_code == 200, name
+
+
+def test_an_import_that_moves_a_member_records_the_move_and_waits_for_a_pending_request(people):
+    from .test_roster_import import row, xlsx
+
+    moved, waiting = people["members"]["c1_1"][1], people["members"]["c1_1"][2]
+    ms.member_transfer(people["users"]["secretary"], waiting, people["tree"]["C2-1"])
+    principal = people["users"]["principal"]
+
+    def line(n, m):
+        return row(n, 手机号码=m.phone, 姓名=m.name, 性别="男", 出生日期="1980-01-01", 组织编码="C1-2", 行业="社区服务")
+
+    refused = services.roster_import(principal, xlsx([line(1, moved), line(2, waiting)]))
+    assert [(e.row, e.message) for e in refused.errors] == [(3, "该党员有一条待接收的转接申请，请先处理后再调整所在组织")]
+    result = services.roster_import(principal, xlsx([line(1, moved)]))
+    assert result.committed and result.updated == 1
+    transfer = MemberTransfer.objects.get(member=moved)
+    assert (transfer.from_organization.code, transfer.to_organization.code, transfer.status) == ("C1-1", "C1-2", "accepted")

@@ -23,7 +23,7 @@ from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 
-from .models import ApiToken, Member, Organization, User
+from .models import ApiToken, Member, MemberTransfer, Organization, User
 from .roster import MEMBER_FIELDS, ParsedRow, RosterFileError, RowError, cross_check, export_workbook, read_rows
 from .selectors import token_expiry_cutoff
 from .throttle import throttle_forget
@@ -145,10 +145,19 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
         for m in Member.objects.filter(id_number__in=chunk).select_related("organization").only(*fields):
             existing_by_id[m.id_number] = m
 
+    # Members waiting on a transfer request: a file does not move them meanwhile.
+    matched = sorted({m.pk for m in existing_by_phone.values()} | {m.pk for m in existing_by_id.values()})
+    pending: set[int] = set()
+    for chunk in _chunks(matched):
+        pending.update(
+            MemberTransfer.objects.filter(member_id__in=chunk, status=MemberTransfer.Status.PENDING).values_list("member_id", flat=True)
+        )
+
     def in_scope(member: Member) -> bool:
         return scope.is_superuser or member.organization.path.startswith(staff_paths)
 
     to_create: list[Member] = []
+    moved: list[MemberTransfer] = []  # a file that moves a member records the move, as a transfer would
     to_update: list[Member] = []
     renamed: list[User] = []  # the accounts of members whose phone (their username) changes
     changed_fields: set[str] = set()
@@ -198,6 +207,24 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
             to_create.append(Member(**clean))
             continue
         diff = [k for k, v in clean.items() if getattr(target, k) != v]
+        if "organization_id" in diff and target.pk in pending:
+            errors.append(RowError(row.row, row.header("organization_name"), _("该党员有一条待接收的转接申请，请先处理后再调整所在组织")))
+            continue
+        if "organization_id" in diff:
+            moved.append(
+                MemberTransfer(
+                    member_id=target.pk,
+                    from_organization_id=target.organization_id,
+                    to_organization_id=clean["organization_id"],
+                    kind=MemberTransfer.Kind.DIRECT,
+                    status=MemberTransfer.Status.ACCEPTED,
+                    transferred_on=timezone.localdate(),
+                    note="名单导入",
+                    requested_by=user,
+                    decided_by=user,
+                    decided_at=timezone.now(),
+                )
+            )
         if diff:
             for k in diff:
                 setattr(target, k, clean[k])
@@ -224,6 +251,7 @@ def roster_import(user: User, data: bytes, *, dry_run: bool = False, request=Non
                 member.updated_at = now
             Member.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=500)
             User.objects.bulk_update(renamed, ["username"], batch_size=500)
+            MemberTransfer.objects.bulk_create(moved, batch_size=500)
         audit_record(
             request,
             "import",
