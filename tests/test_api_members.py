@@ -134,3 +134,13 @@ def test_the_api_export_can_write_the_national_layout(people):
     assert response.status_code == 200
     assert load_workbook(BytesIO(response.content)).active["C1"].value == "公民身份号码"
     assert api(people["users"]["principal"]).get(BASE + "/members/export?layout=bogus").status_code == 422
+
+
+def test_the_api_lists_members_who_left_only_when_asked(people):
+    member = people["members"]["c1_1"][1]
+    from dangxiao.people import member_services as ms
+
+    ms.member_leave(people["users"]["secretary"], member, on=timezone.localdate(), reason="deceased")
+    client = api(people["users"]["secretary"])
+    assert member.pk not in {m["id"] for m in client.get(BASE + "/members").json()["items"]}
+    assert [m["id"] for m in client.get(BASE + "/members?left=true").json()["items"]] == [member.pk]

@@ -97,6 +97,7 @@ class MemberQuery(Schema):
     is_elderly_infirm: bool | None = None
     is_organ_worker: bool | None = None
     is_new_employment: bool | None = None
+    left: bool = False  # members who left (kept for history) instead of the current roster
     page: PageNumber = 1
     page_size: PageSize = 50
 
@@ -112,6 +113,7 @@ def _filters(request, query: MemberQuery) -> selectors.MemberFilters:
         industry=query.industry,
         position=query.position,
         flags=flags,
+        left=query.left,
     )
 
 
