@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0004_retire_initial_passwords'),
+        ('people', '0005_organization_dissolved'),
     ]
 
     operations = [
