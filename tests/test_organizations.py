@@ -2,10 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dangxiao.core.models import AuditEvent
 from dangxiao.people import organizations
-from dangxiao.people.models import Organization, Role
+from dangxiao.people.models import Member, Organization, Role
 
 from .conftest import login
 from .factories import make_member
@@ -268,3 +269,16 @@ def test_the_move_picker_finds_managed_organisations_by_name_or_code_but_not_the
         "赤岭路"
         not in secretary.get(reverse("people:organization_parent_picker", args=[people["tree"]["C1-1"].pk]), {"q": "社区"}).content.decode()
     )
+
+
+def test_an_organisation_whose_members_all_left_can_be_dissolved_and_keeps_them_as_history(people):
+    from dangxiao.people import member_services
+
+    branch = people["tree"]["C1-2"]
+    principal = people["users"]["principal"]
+    for member in people["members"]["c1_2"]:
+        member_services.member_leave(principal, member, on=timezone.localdate(), reason="transferred_out")
+    client = login(principal)
+    assert client.post(reverse("people:organization_dissolve", args=[branch.pk]), {"reason": "合并"}).status_code == 302
+    assert org("C1-2").dissolved_on is not None
+    assert Member.objects.filter(organization=branch).count() == 2

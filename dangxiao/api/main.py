@@ -13,10 +13,10 @@ from .certificates import router as certificates_router
 from .courses import router as courses_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
+from .members import router as _members  # noqa: F401  (adds the member writes to the people router)
 
 # The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
 from .network import router as school_router
-from .members import router as _members  # noqa: F401  (adds the member writes to the people router)
 from .online import router as online_router
 from .openapi import document_errors
 from .organizations import router as organizations_router

@@ -235,7 +235,7 @@ def dissolve_blockers(org: Organization) -> list[str]:
     reasons = []
     if org.is_root():
         reasons.append(_("党工委不能撤销"))
-    members = Member.objects.filter(organization=org).count()
+    members = Member.objects.current().filter(organization=org).count()  # those who left stay as history
     if members:
         reasons.append(_("还有 %(count)d 名党员，请先转出") % {"count": members})
     children = Organization.objects.get_children(org).filter(dissolved_on__isnull=True).count()
