@@ -10,6 +10,8 @@ from .account import router as account_router
 from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
+from .cohorts import me_router as cohorts_me_router
+from .leave_inbox import router as leave_inbox_router
 from .courses import router as courses_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
@@ -50,6 +52,8 @@ api.add_router("/", teachers_router)
 api.add_router("/", courses_router)
 api.add_router("/", teaching_router)
 api.add_router("/", teaching_me_router)
+api.add_router("/", cohorts_me_router)
+api.add_router("/", leave_inbox_router)
 api.add_router("/", online_router)
 api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)

@@ -465,12 +465,16 @@ def _feed_url(request, feed) -> dict:
     return {"url": request.build_absolute_uri(f"/calendar/feed/{feed.token}.ics")}
 
 
-@me_router.get("/me/schedule", response=SessionPage, summary="The signed-in member's sessions (default: the next 60 days)")
+@me_router.get(
+    "/me/schedule",
+    response=SessionPage,
+    summary="The signed-in member's sessions (default: the next 60 days), cancelled ones marked by `status`",
+)
 def my_schedule(request, query: Query[ScheduleQuery]):
     member = _own_member(request)
     first = query.date_from or timezone.localdate()
     last = query.date_to or first + timedelta(days=60)
-    qs = selectors.member_schedule(member, first, last).select_related(*SESSION_RELATED).order_by("starts_at", "id")
+    qs = selectors.member_schedule(member, first, last, include_cancelled=True).select_related(*SESSION_RELATED).order_by("starts_at", "id")
     return paginate(qs, query, _session)
 
 

@@ -24,6 +24,12 @@ from .models import Attendance, AttendancePolicy, LeaveRequest, StudyHourEntry
 MARKS_PER_INSERT = 90  # rows per INSERT: 10 values each, under SQLite's oldest limit of 999 parameters
 
 
+def refuse_cancelled(session: Session) -> None:
+    """A cancelled session takes no mark, check-in, leave or 学时 (TeachingError)."""
+    if session.status == Session.Status.CANCELLED:
+        raise TeachingError(_("该课次已取消，不能记考勤、请假或计学时"))
+
+
 def check_mark_time(session: Session, statuses, policy: AttendancePolicy, now: datetime) -> None:
     """Present, late and left early are what happened at the session: not before its check-in window
     opens. Excused and absent may be set ahead (leave known in advance)."""
@@ -90,6 +96,7 @@ def roll_mark(
     left early wait for the check-in window (`check_mark_time`). A member whose check-in lands as this is
     written gets the status given here, as they would a moment later.
     """
+    refuse_cancelled(session)
     now = now or timezone.now()
     valid = set(Attendance.Status.values)
     bad = [s for s in marks.values() if s not in valid]
@@ -123,7 +130,8 @@ def roll_mark(
 
 def all_present_marks(session: Session, *, now: datetime | None = None, policy: AttendancePolicy | None = None) -> dict[int, str]:
     """Who "mark all present" would mark: enrolled, not yet on the roll, without approved leave.
-    TeachingError before the session's check-in window opens."""
+    TeachingError before the session's check-in window opens, or for a cancelled session."""
+    refuse_cancelled(session)
     check_mark_time(session, [Attendance.Status.PRESENT], policy or policy_for(session.cohort.school_id), now or timezone.now())
     marked = set(Attendance.objects.filter(session=session).values_list("member_id", flat=True))
     approved_leave = set(
@@ -189,6 +197,7 @@ def session_credits_due(now: datetime | None = None) -> int:
 def leave_request(session: Session, member: Member, reason: str, *, now: datetime | None = None) -> LeaveRequest:
     """A member asks for leave before the session starts, with a reason."""
     now = now or timezone.now()
+    refuse_cancelled(session)
     if not is_sane_date(timezone.localtime(session.starts_at)):  # a session from before the dates were checked
         raise TeachingError(sane_date_message())
     reason = (reason or "").strip()
@@ -207,10 +216,12 @@ def leave_request(session: Session, member: Member, reason: str, *, now: datetim
 
 @transaction.atomic
 def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = "") -> LeaveRequest:
-    """Approve (the member is marked excused) or refuse a pending request."""
-    leave = LeaveRequest.objects.select_for_update().get(pk=leave.pk)
+    """Approve (the member is marked excused) or refuse a pending request; refused (TeachingError) once
+    decided, or when the session was cancelled."""
+    leave = LeaveRequest.objects.select_for_update(of=("self",)).select_related("session").get(pk=leave.pk)
     if leave.status != LeaveRequest.Status.PENDING:
         raise TeachingError(_("该请假申请已处理"))
+    refuse_cancelled(leave.session)
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note.strip()[:200]
     leave.save()

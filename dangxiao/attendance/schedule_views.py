@@ -26,7 +26,7 @@ def my_schedule(request):
     access.require(scope.member_id is not None)
     member = access.get_member_or_404(request.user, scope.member_id, access.filter_members(request.user).select_related("organization"))
     today = timezone.localdate()
-    sessions = list(member_schedule(member, today, today + timedelta(days=60)))
+    sessions = list(member_schedule(member, today, today + timedelta(days=60), include_cancelled=True))
     leaves = member_leaves(member.pk, [s.pk for s in sessions])
     for s in sessions:
         s.my_leave = leaves.get(s.pk)

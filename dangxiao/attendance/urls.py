@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import schedule_views, views
+from . import leave_views, schedule_views, views
 
 app_name = "attendance"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("sessions/<int:pk>/kiosk/scan/", views.kiosk_scan, name="kiosk_scan"),
     path("sessions/<int:pk>/leave/", views.leave_ask, name="leave_ask"),
     path("sessions/<int:pk>/rate/", views.session_rate, name="session_rate"),
+    path("leave/", leave_views.inbox, name="leave_inbox"),
+    path("leave/decide/", leave_views.decide, name="leave_decide_many"),
     path("leave/<int:pk>/decide/", views.leave_decide, name="leave_decide"),
     path("c/<int:pk>/<str:token>/", views.scan, name="scan"),
     path("checkin/", views.typed_check_in, name="typed_check_in"),

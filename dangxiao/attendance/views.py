@@ -178,6 +178,8 @@ def member_cards(request):
     members = access.filter_roster(request.user).current().select_related("organization").order_by("organization__path", "name")
     if org is not None:
         members = members.filter(organization__path__startswith=org.path)
+    if request.GET.get("member"):  # one member's card, from their page or the ledger
+        members = members.filter(pk=access.get_member_or_404(request.user, request.GET["member"], access.filter_roster(request.user)).pk)
     only_elderly = request.GET.get("elderly") == "1"
     if only_elderly:
         members = members.filter(is_elderly_infirm=True)

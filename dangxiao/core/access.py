@@ -340,7 +340,7 @@ def filter_open_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
     scope = scope_for(user)
     if not scope.member_org_path:
         return qs.none()
-    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"), self_enrol_open=True)
+    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"), self_enrol_open=True, archived_at__isnull=True)
 
 
 def filter_sessions(user, queryset: QuerySet | None = None) -> QuerySet:

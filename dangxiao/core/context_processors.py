@@ -42,6 +42,7 @@ def navigation(request):
                 [
                     ("ledger", _("学时达标"), reverse("ledger_compliance")),
                     ("analysis", _("考勤分析"), reverse("ledger_analysis")),
+                    ("leave", _("请假审批"), reverse("attendance:leave_inbox")),
                 ],
             )
         )

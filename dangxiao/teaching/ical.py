@@ -42,8 +42,12 @@ def build(name: str, sessions, site_url: str) -> bytes:
         details = [f"班次：{s.cohort.name}", f"学时：{s.hours}"]
         if s.teacher:
             details.append(f"讲师：{s.teacher.name}")
+        if s.status == "cancelled" and s.cancel_reason:
+            details.insert(0, f"已取消：{s.cancel_reason}")
         event.add("description", "\n".join(details))
         event.add("url", site_url)
+        # Clients replace an event they hold when its SEQUENCE grows (a reschedule, a cancellation).
+        event.add("sequence", s.sequence)
         if s.status == "cancelled":
             event.add("status", "CANCELLED")
         cal.add_component(event)

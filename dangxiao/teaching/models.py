@@ -91,6 +91,8 @@ class Cohort(models.Model):
     default_venue = models.ForeignKey(
         Venue, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("默认教学点")
     )
+    # Archived: finished and filed; kept with its history, closed to enrolment, off the working lists.
+    archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -180,6 +182,14 @@ class Session(models.Model):
     admits_walk_ins = models.BooleanField(_("允许未报名党员临时参加"), default=False)
     override_reason = models.CharField(_("冲突说明"), max_length=300, blank=True)
     overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A change members' calendars must pick up (time, place, teacher, cancellation) bumps the iCalendar
+    # SEQUENCE; a reschedule keeps the time it replaced, a cancellation its reason.
+    sequence = models.PositiveIntegerField(default=0)
+    previous_starts_at = models.DateTimeField(_("原定开始时间"), null=True, blank=True)
+    previous_ends_at = models.DateTimeField(_("原定结束时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("课次")

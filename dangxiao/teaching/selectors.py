@@ -47,10 +47,15 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return datetime.combine(first, time.min, tz), datetime.combine(last + timedelta(days=1), time.min, tz)
 
 
-def calendar_sessions(user: User, first: date, last: date, *, venue=None, teacher=None, organization=None) -> QuerySet:
-    """Sessions the user may see between two dates, optionally for one venue, teacher or organisation subtree."""
+def calendar_sessions(
+    user: User, first: date, last: date, *, venue=None, teacher=None, organization=None, include_cancelled: bool = False
+) -> QuerySet:
+    """Sessions the user may see between two dates, optionally for one venue, teacher or organisation subtree
+    (cancelled ones too with `include_cancelled`, for pages that show them marked)."""
     start, end = day_bounds(first, last)
-    qs = access.filter_sessions(user).filter(starts_at__gte=start, starts_at__lt=end).exclude(status=Session.Status.CANCELLED)
+    qs = access.filter_sessions(user).filter(starts_at__gte=start, starts_at__lt=end)
+    if not include_cancelled:
+        qs = qs.exclude(status=Session.Status.CANCELLED)
     if venue is not None:
         qs = qs.filter(venue=venue)
     if teacher is not None:
@@ -60,15 +65,15 @@ def calendar_sessions(user: User, first: date, last: date, *, venue=None, teache
     return qs.select_related("cohort", "venue", "teacher").order_by("starts_at", "id")
 
 
-def member_schedule(member: Member, first: date, last: date) -> QuerySet:
+def member_schedule(member: Member, first: date, last: date, *, include_cancelled: bool = False) -> QuerySet:
+    """The member's sessions between two dates; cancelled ones too with `include_cancelled` (their
+    schedule shows them marked cancelled, with the reason)."""
     start, end = day_bounds(first, last)
     cohorts = Enrollment.objects.filter(member=member, status=Enrollment.Status.ENROLLED).values("cohort")
-    return (
-        Session.objects.filter(cohort__in=cohorts, starts_at__gte=start, starts_at__lt=end)
-        .exclude(status=Session.Status.CANCELLED)
-        .select_related("cohort", "venue", "teacher")
-        .order_by("starts_at")
-    )
+    qs = Session.objects.filter(cohort__in=cohorts, starts_at__gte=start, starts_at__lt=end)
+    if not include_cancelled:
+        qs = qs.exclude(status=Session.Status.CANCELLED)
+    return qs.select_related("cohort", "venue", "teacher").order_by("starts_at")
 
 
 def feed_sessions(*, member=None, teacher=None, venue=None, holder: User | None = None) -> QuerySet:

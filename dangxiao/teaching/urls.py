@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import course_views, survey_views, views
+from . import cohort_views, course_views, enrol_views, session_views, survey_views, views
 
 app_name = "teaching"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("cohorts/<int:pk>/members/<int:member_id>/remove/", views.cohort_unenroll, name="cohort_unenroll"),
     path("cohorts/<int:pk>/rules/", views.cohort_rule_create, name="cohort_rule_create"),
     path("cohorts/<int:pk>/sessions/", views.cohort_session_create, name="cohort_session_create"),
+    path("cohorts/<int:pk>/edit/", cohort_views.cohort_edit, name="cohort_edit"),
+    path("cohorts/<int:pk>/close-enrolment/", cohort_views.cohort_close_enrolment, name="cohort_close_enrolment"),
+    path("cohorts/<int:pk>/reopen-enrolment/", cohort_views.cohort_reopen_enrolment, name="cohort_reopen_enrolment"),
+    path("cohorts/<int:pk>/archive/", cohort_views.cohort_archive, name="cohort_archive"),
+    path("sessions/<int:pk>/edit/", session_views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/cancel/", session_views.session_cancel, name="session_cancel"),
+    path("me/cohorts/", enrol_views.my_cohorts, name="my_cohorts"),
+    path("me/cohorts/<int:pk>/enrol/", enrol_views.my_cohort_enrol, name="my_cohort_enrol"),
     path("courses/", course_views.course_list, name="course_list"),
     path("courses/new/", course_views.course_create, name="course_create"),
     path("courses/<int:pk>/", views.course_detail, name="course_detail"),

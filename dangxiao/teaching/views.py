@@ -325,7 +325,9 @@ def calendar_view(request):
         prev_day = (day.replace(day=1) - timedelta(days=1)).replace(day=1)
         next_day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
     by_day: dict[date, list] = {}
-    for s in selectors.calendar_sessions(user, first, last, venue=venue, teacher=teacher, organization=organization):
+    for s in selectors.calendar_sessions(
+        user, first, last, venue=venue, teacher=teacher, organization=organization, include_cancelled=True
+    ):
         by_day.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
     base = request.GET.copy()
     for key in ("date", "view"):
