@@ -22,6 +22,9 @@ from .rules import TargetRule
 from .services import TeachingError, _check_bookable, _enrolled_count, _locked, _refuse_or_keep
 
 
+MAX_SEATS = 100_000
+
+
 def _when(dt: datetime) -> str:
     return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}"
 
@@ -72,6 +75,8 @@ def cohort_update(
         raise TeachingError(sane_date_message())
     if starts_on and ends_on and ends_on < starts_on:
         raise TeachingError(_("结业日期不能早于开班日期"))
+    if seat_limit is not None and seat_limit > MAX_SEATS:
+        raise TeachingError(_("名额最多为%(n)s") % {"n": MAX_SEATS})
     enrolled = _enrolled_count(cohort)
     if seat_limit is not None and seat_limit < max(1, enrolled):
         raise TeachingError(_("名额不能少于已报名的%(count)s人") % {"count": max(1, enrolled)})

@@ -31,7 +31,9 @@ class CohortForm(forms.Form):
     age_bands = forms.MultipleChoiceField(
         label=_("培训对象：年龄段"), choices=[(b.key, b.label) for b in AGE_BANDS], required=False, widget=forms.CheckboxSelectMultiple
     )
-    seat_limit = forms.IntegerField(label=_("名额（空为不限）"), min_value=1, required=False, widget=forms.NumberInput(attrs=TEXT))
+    seat_limit = forms.IntegerField(
+        label=_("名额（空为不限）"), min_value=1, max_value=100_000, required=False, widget=forms.NumberInput(attrs=TEXT)
+    )
     auto_enrol = forms.BooleanField(label=_("按规则自动报名"), required=False)
     self_enrol_open = forms.BooleanField(label=_("开放自主报名"), required=False)
     starts_on = SaneDateField(label=_("开班日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
