@@ -21,7 +21,6 @@ from .models import Cohort, Enrollment, Session
 from .rules import TargetRule
 from .services import TeachingError, _check_bookable, _enrolled_count, _locked, _refuse_or_keep
 
-
 MAX_SEATS = 100_000
 
 
