@@ -110,6 +110,9 @@ def test_archiving_waits_for_the_last_session_then_files_the_cohort(c):
     with pytest.raises(services.TeachingError, match="已归档"):
         services.cohort_enroll(cohort, make_member(c["tree"]["C1-1"]))
     assert secretary.post(reverse("teaching:cohort_edit", args=[cohort.pk]), form(name="新名字")).status_code == 422
+    later = timezone.now() + timedelta(days=9)
+    with pytest.raises(services.TeachingError, match="已归档"):
+        services.session_create(cohort, by=c["users"]["secretary"], title="补课", starts_at=later, ends_at=later + timedelta(hours=1))
 
 
 def test_cohort_pages_are_404_out_of_scope(c):

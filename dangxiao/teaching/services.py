@@ -184,7 +184,9 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
 
 def _check_bookable(cohort: Cohort, venue, teacher, course, *, day: date) -> None:
     """Venue, teacher and course must belong to the cohort's school; a venue must be in use and a
-    teacher's appointment current on the day."""
+    teacher's appointment current on the day; an archived cohort takes no new sessions."""
+    if cohort.archived_at is not None:
+        raise TeachingError(_("班次“%(name)s”已归档，不能再修改") % {"name": cohort.name})
     for thing, label in ((venue, _("教学点")), (teacher, _("讲师")), (course, _("课程"))):
         if thing is not None and thing.school_id != cohort.school_id:
             raise TeachingError(_("%(label)s“%(thing)s”不属于本班次所在的党校") % {"label": label, "thing": thing})
