@@ -90,7 +90,7 @@ def test_closing_enrolment_stops_self_enrolment_and_reopening_allows_it(c):
     cohort.refresh_from_db()
     assert cohort.self_enrol_open
     assert services.cohort_enroll(cohort, newcomer, source="self").status == "waitlisted"
-    assert AuditEvent.objects.filter(action="cohort_enrolment_close").exists()
+    assert AuditEvent.objects.filter(action="enrol_close").exists()
 
 
 def test_archiving_waits_for_the_last_session_then_files_the_cohort(c):

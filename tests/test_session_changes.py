@@ -119,7 +119,7 @@ def test_rescheduling_keeps_the_old_time_bumps_the_feed_and_is_audited(week):
     session.refresh_from_db()
     assert session.previous_starts_at == old and session.starts_at == old + timedelta(days=3)
     assert session.teacher == week["other_teacher"] and session.sequence == 1
-    assert AuditEvent.objects.filter(action="session_reschedule", object_id=str(session.pk)).exists()
+    assert AuditEvent.objects.filter(action="session_move", object_id=str(session.pk)).exists()
     member = week["members"]["c1_1"][0]
     event = feed_events(member)["第1讲"]
     assert int(event["SEQUENCE"]) == 1 and event.decoded("dtstart") == old + timedelta(days=3)
@@ -243,6 +243,7 @@ def test_a_cancelled_session_takes_no_marks_check_ins_leave_or_credits(week):
     assert not Attendance.objects.filter(session=session).exists() and not StudyHourEntry.objects.filter(session=session).exists()
     roll = login(secretary).post(reverse("attendance:roll", args=[session.pk]), {f"status_{member.pk}": "absent"})
     assert roll.status_code == 302 and not Attendance.objects.filter(session=session).exists()
+    assert "本课次已取消：场地停电" in login(secretary).get(reverse("attendance:roll", args=[session.pk])).content.decode()
 
 
 # --- The API -------------------------------------------------------------------------------------------

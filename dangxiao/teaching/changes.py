@@ -117,7 +117,7 @@ def cohort_set_enrolment(cohort: Cohort, *, open: bool, request=None) -> Cohort:
     cohort.self_enrol_open = open
     cohort.save(update_fields=["self_enrol_open"])
     summary = f"开放班次报名：{cohort.name}" if open else f"关闭班次报名：{cohort.name}"
-    _audit(request, "cohort_enrolment_open" if open else "cohort_enrolment_close", cohort, cohort.organization_id, summary)
+    _audit(request, "enrol_open" if open else "enrol_close", cohort, cohort.organization_id, summary)
     return cohort
 
 
@@ -205,7 +205,7 @@ def session_update(
     session.save()
     summary = f"课次改期：{session.title} {before['starts_at']} → {_when(starts_at)}" if moved else f"修改课次：{session.title}"
     _audit(
-        request, "session_reschedule" if moved else "session_update", session, session.cohort.organization_id, summary, {"before": before}
+        request, "session_move" if moved else "session_update", session, session.cohort.organization_id, summary, {"before": before}
     )
     return session
 
