@@ -204,9 +204,7 @@ def session_update(
         session.sequence += 1
     session.save()
     summary = f"课次改期：{session.title} {before['starts_at']} → {_when(starts_at)}" if moved else f"修改课次：{session.title}"
-    _audit(
-        request, "session_move" if moved else "session_update", session, session.cohort.organization_id, summary, {"before": before}
-    )
+    _audit(request, "session_move" if moved else "session_update", session, session.cohort.organization_id, summary, {"before": before})
     return session
 
 
