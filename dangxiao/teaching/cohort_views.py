@@ -78,34 +78,33 @@ def cohort_edit(request, pk: int):
     )
 
 
-def _change(request, pk: int, action):
+def _change(request, pk: int, action, done: str):
+    """Run one change on a cohort the user manages; say `done`, or the refusal."""
     cohort = _cohort(request, pk)
     try:
-        message = action(cohort)
+        action(cohort)
     except TeachingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, message)
+        messages.success(request, done)
     return redirect("teaching:cohort_detail", cohort.pk)
 
 
 @login_required
 @require_POST
 def cohort_close_enrolment(request, pk: int):
-    return _change(
-        request,
-        pk,
-        lambda c: changes.cohort_set_enrolment(c, open=False, request=request) and _("已关闭自主报名，已报名和候补的学员不变。"),
-    )
+    close = lambda c: changes.cohort_set_enrolment(c, open=False, request=request)  # noqa: E731
+    return _change(request, pk, close, _("已关闭自主报名，已报名和候补的学员不变。"))
 
 
 @login_required
 @require_POST
 def cohort_reopen_enrolment(request, pk: int):
-    return _change(request, pk, lambda c: changes.cohort_set_enrolment(c, open=True, request=request) and _("已重新开放自主报名。"))
+    reopen = lambda c: changes.cohort_set_enrolment(c, open=True, request=request)  # noqa: E731
+    return _change(request, pk, reopen, _("已重新开放自主报名。"))
 
 
 @login_required
 @require_POST
 def cohort_archive(request, pk: int):
-    return _change(request, pk, lambda c: changes.cohort_archive(c, request=request) and _("班次已归档，记录和学时都保留。"))
+    return _change(request, pk, lambda c: changes.cohort_archive(c, request=request), _("班次已归档，记录和学时都保留。"))
