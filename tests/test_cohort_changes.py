@@ -130,7 +130,8 @@ def test_cohort_pages_are_404_out_of_scope(c):
 def test_the_edit_page_holds_a_query_budget(c, django_assert_max_num_queries):
     client = login(c["users"]["secretary"])
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("teaching:cohort_edit", args=[c["cohort"].pk])).status_code == 200
+        response = client.get(reverse("teaching:cohort_edit", args=[c["cohort"].pk]))
+    assert response.status_code == 200 and 'value="2026-11-01"' in response.content.decode()
 
 
 # --- The API --------------------------------------------------------------------------------------

@@ -154,10 +154,13 @@ def test_a_session_cannot_be_moved_into_the_past_or_to_end_before_it_starts(week
     assert session.sequence == 0
 
 
-def test_the_session_page_holds_a_query_budget(week, django_assert_max_num_queries):
+def test_the_session_page_holds_a_query_budget_and_shows_the_current_values(week, django_assert_max_num_queries):
     client = login(week["users"]["secretary"])
+    session = week["sessions"][0]
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("teaching:session_edit", args=[week["sessions"][0].pk])).status_code == 200
+        response = client.get(reverse("teaching:session_edit", args=[session.pk]))
+    day = timezone.localtime(session.starts_at).date().isoformat()
+    assert response.status_code == 200 and f'value="{day}"' in response.content.decode()
 
 
 def test_a_teacher_or_member_cannot_edit_and_another_branch_gets_404(week):
