@@ -183,10 +183,7 @@ class SessionPatch(Schema):
 
 
 class SessionChangeOut(SessionOut):
-    sequence: int = Field(description="iCalendar SEQUENCE：每次改期、换教学点或讲师、取消都会加一")
-    previous_starts_at: datetime | None = Field(description="改期前的开始时间")
     previous_ends_at: datetime | None
-    cancel_reason: str
     cancelled_at: datetime | None
 
 
@@ -203,14 +200,7 @@ def _managed_session(request, session_id: int) -> Session:
 def _changed(session_id: int) -> dict:
     s = Session.objects.select_related(*SESSION_RELATED).get(pk=session_id)
     local = lambda dt: timezone.localtime(dt) if dt else None  # noqa: E731
-    return {
-        **_session(s),
-        "sequence": s.sequence,
-        "previous_starts_at": local(s.previous_starts_at),
-        "previous_ends_at": local(s.previous_ends_at),
-        "cancel_reason": s.cancel_reason,
-        "cancelled_at": local(s.cancelled_at),
-    }
+    return {**_session(s), "previous_ends_at": local(s.previous_ends_at), "cancelled_at": local(s.cancelled_at)}
 
 
 @router.patch(

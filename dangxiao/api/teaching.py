@@ -78,6 +78,7 @@ class CohortOut(Schema):
     starts_on: date | None
     ends_on: date | None
     default_venue: Ref | None
+    archived_at: datetime | None = Field(description="归档时间；未归档为 null")
     enrolled: int
     waitlisted: int
     session_count: int
@@ -111,6 +112,7 @@ def _cohort(c: Cohort) -> dict:
         "starts_on": c.starts_on,
         "ends_on": c.ends_on,
         "default_venue": ref(c.default_venue),
+        "archived_at": _local(c.archived_at),
         "enrolled": c.enrolled,
         "waitlisted": c.waitlisted,
         "session_count": c.session_count,
@@ -286,6 +288,9 @@ class SessionOut(Schema):
     status_label: str
     rule_id: int | None
     override_reason: str
+    sequence: int = Field(description="iCalendar SEQUENCE：每次改期、换教学点或讲师、取消都会加一")
+    previous_starts_at: datetime | None = Field(description="改期前的开始时间；未改期为 null")
+    cancel_reason: str = Field(description="取消原因（status 为 cancelled 时）")
 
 
 class SessionPage(Schema):
@@ -354,6 +359,9 @@ def _session(s: Session) -> dict:
         "status_label": s.get_status_display(),
         "rule_id": s.rule_id,
         "override_reason": s.override_reason,
+        "sequence": s.sequence,
+        "previous_starts_at": _local(s.previous_starts_at),
+        "cancel_reason": s.cancel_reason,
     }
 
 
