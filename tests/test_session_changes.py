@@ -206,7 +206,8 @@ def test_a_cancelled_session_shows_cancelled_on_the_members_schedule_and_feed(we
     calendar = login(week["users"]["member"]).get(reverse("teaching:calendar"), {"date": day}).content.decode()
     assert "data-cancelled" in calendar
     api = login(week["users"]["member"]).get("/api/v1/me/schedule").json()
-    assert {i["id"]: i["status"] for i in api["items"]}[session.pk] == "cancelled"
+    mine = {i["id"]: i for i in api["items"]}[session.pk]
+    assert mine["status"] == "cancelled" and mine["cancel_reason"] == "场地停电" and mine["sequence"] == 1
 
 
 def test_a_cancelled_session_cannot_be_cancelled_again_or_edited(week):
