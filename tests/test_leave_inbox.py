@@ -113,3 +113,26 @@ def test_the_api_inbox_is_scoped_and_decides_in_bulk(inbox):
     c2 = login(make_user("c2admin", role="org_admin", org=inbox["tree"]["C2"]))
     assert {i["id"] for i in c2.get("/api/v1/leave-inbox").json()["items"]} == {leaves["other_wide"].pk}
     assert login(inbox["users"]["member"]).get("/api/v1/leave-inbox").status_code == 404
+
+
+def test_a_decision_on_the_roll_page_or_the_api_is_audited_too(inbox):
+    leaves = inbox["leaves"]
+    secretary = login(inbox["users"]["secretary"])
+    secretary.post(reverse("attendance:leave_decide", args=[leaves["own_branch"].pk]), {"decision": "approve"})
+    response = secretary.post(
+        f"/api/v1/leave-requests/{leaves['own_wide'].pk}/decision", json.dumps({"approve": False}), content_type="application/json"
+    )
+    assert response.status_code == 404  # the API's single decision stays with who manages the cohort
+    principal = login(inbox["users"]["principal"])
+    response = principal.post(
+        f"/api/v1/leave-requests/{leaves['own_wide'].pk}/decision", json.dumps({"approve": False}), content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "refused"
+    again = principal.post(
+        f"/api/v1/leave-requests/{leaves['own_wide'].pk}/decision", json.dumps({"approve": True}), content_type="application/json"
+    )
+    assert again.status_code == 422 and "已处理" in again.json()["detail"]
+    assert set(AuditEvent.objects.values_list("action", "object_id")) == {
+        ("leave_approve", str(leaves["own_branch"].pk)),
+        ("leave_refuse", str(leaves["own_wide"].pk)),
+    }

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from dangxiao.attendance import codes, selectors, services
+from dangxiao.attendance.leave import leave_decide_many
 from dangxiao.attendance.models import LeaveRequest
 from dangxiao.core import access
 from dangxiao.core.audit import client_ip
@@ -239,8 +240,7 @@ class DecisionIn(Schema):
 def leave_decide(request, leave_id: int, body: DecisionIn):
     lr = LeaveRequest.objects.select_related("session", "member").filter(pk=leave_id).first()
     access.require(lr is not None and access.filter_cohorts(request.user).filter(pk=lr.session.cohort_id).exists())
-    try:
-        lr = services.leave_decide(lr, approve=body.approve, by=request.user, note=body.note)
-    except TeachingError as exc:
-        return Status(422, {"detail": str(exc)})
+    result = leave_decide_many(request.user, [lr.pk], approve=body.approve, note=body.note, request=request)  # audited
+    if result.refused:
+        return Status(422, {"detail": result.refused[0].split("：", 1)[-1]})
     return _leave(LeaveRequest.objects.select_related("session", "member").get(pk=lr.pk))

@@ -18,6 +18,7 @@ from dangxiao.teaching.models import Enrollment, Session
 from dangxiao.teaching.services import TeachingError
 
 from . import codes, selectors, services
+from .leave import leave_decide_many
 from .models import Attendance, LeaveRequest
 
 DEVICE_COOKIE = "dx_device"
@@ -259,11 +260,11 @@ def leave_decide(request, pk: int):
     leave = LeaveRequest.objects.select_related("session__cohort", "session__teacher", "member").filter(pk=pk).first()
     access.require(leave is not None)
     access.require(access.filter_cohorts(request.user).filter(pk=leave.session.cohort_id).exists())
-    try:
-        services.leave_decide(leave, approve=request.POST.get("decision") == "approve", by=request.user, note=request.POST.get("note", ""))
-    except TeachingError as exc:
-        messages.error(request, str(exc))
-    else:
+    approve = request.POST.get("decision") == "approve"
+    result = leave_decide_many(request.user, [leave.pk], approve=approve, note=request.POST.get("note", ""), request=request)
+    for line in result.refused:
+        messages.error(request, line)
+    if result.decided:
         messages.success(request, _("已处理%(name)s的请假。") % {"name": leave.member.name})
     return redirect("attendance:roll", leave.session_id)
 
