@@ -11,8 +11,8 @@ from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
 from .cohorts import me_router as cohorts_me_router
-from .leave_inbox import router as leave_inbox_router
 from .courses import router as courses_router
+from .leave_inbox import router as leave_inbox_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
 from .members import router as _members  # noqa: F401  (adds the member writes to the people router)

@@ -74,12 +74,12 @@ def document_errors(schema: dict) -> dict:
         for method, operation in path_item.items():
             if method not in HTTP_METHODS:
                 continue
-            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+            responses = {int(k): v for k, v in operation.get("responses", {}).items()}  # as django-ninja keys them
             statuses = [400, 404, 422]
             if operation.get("security"):
                 statuses += [401, 403]
             for status in statuses:
-                key = str(status)
+                key = status
                 common = _ref("ValidationError") if status == 422 else _ref("Detail")
                 if key not in responses:
                     responses[key] = _json(common, DESCRIPTIONS[status])

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('teaching', '0006_course_owner_organization'),
+        ('teaching', '0007_course_retire'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
