@@ -176,7 +176,7 @@ def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_booking
     assert fingerprint() == first
 
 
-# --- Attendance history (dangxiao.attendance.demo) -------------------------------------------------
+# --- Attendance history (dangxiao.demo.attendance) -------------------------------------------------
 
 
 def attendance_fingerprint() -> dict:

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 
 from dangxiao.core.access import filter_compounds, filter_matters
-from dangxiao.liaison.demo import END, build_compounds, build_liaison, liaison_summary
+from dangxiao.demo.liaison import END, build_compounds, build_liaison, liaison_summary
+from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.liaison.models import OPEN_STATES, Compound, GridRole, Household, Matter, MatterUpdate, Party
 from dangxiao.people import activation
-from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
 from dangxiao.people.models import Member, User
 
 

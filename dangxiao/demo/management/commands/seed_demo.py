@@ -5,13 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from dangxiao.attendance.demo import build_attendance
-from dangxiao.liaison.demo import build_compounds, build_liaison, grid_labels, wipe_compounds
-from dangxiao.online.demo import build_online
-from dangxiao.people.demo import DEMO_ACCOUNTS, build_people
+from dangxiao.demo.attendance import build_attendance
+from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
+from dangxiao.demo.online import build_online
+from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
+from dangxiao.demo.school import build_school
+from dangxiao.demo.teaching import build_teaching, wipe_demo_school
 from dangxiao.people.models import Organization
-from dangxiao.school.demo import build_school
-from dangxiao.teaching.demo import build_teaching, wipe_demo_school
 
 from ...guard import describe, record_demo, records_in_database, records_not_from_the_demo
 

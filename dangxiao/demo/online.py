@@ -7,10 +7,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from dangxiao.attendance.models import StudyHourEntry
-from dangxiao.people.demo import SEED
+from dangxiao.demo.people import SEED
+from dangxiao.online.models import Choice, Lesson, LessonProgress, PracticeSubmission, PracticeTask, Question, Quiz, QuizAttempt
 from dangxiao.teaching.models import Cohort, Enrollment
-
-from .models import Choice, Lesson, LessonProgress, PracticeSubmission, PracticeTask, Question, Quiz, QuizAttempt
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LESSONS = (

@@ -21,13 +21,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 
-from dangxiao.people.demo import SEED
-from dangxiao.people.models import Member, Organization, Role, age_on
-from dangxiao.school.models import School
-from dangxiao.teaching.models import Cohort, Enrollment, Session
-
-from .home_delivery import HELPER_MAX_AGE
-from .models import (
+from dangxiao.attendance.home_delivery import HELPER_MAX_AGE
+from dangxiao.attendance.models import (
     Attendance,
     AttendancePolicy,
     HomeDeliveryPair,
@@ -37,6 +32,10 @@ from .models import (
     StudyHourRule,
     VolunteerTime,
 )
+from dangxiao.demo.people import SEED
+from dangxiao.people.models import Member, Organization, Role, age_on
+from dangxiao.school.models import School
+from dangxiao.teaching.models import Cohort, Enrollment, Session
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The demo day (tests/test_demo.py shows the school as of this date): sessions that started before

@@ -1,7 +1,7 @@
 """The demo school's network: 文源街道党校 "源课堂", its plan, venues "1+5+N", 12 partners, 58 teachers.
 
 Built from fixed tables and a fixed seed on top of the people demo, so every run makes the same
-records. The teaching demo (`dangxiao.teaching.demo`) schedules classes on what is built here.
+records. The teaching demo (`dangxiao.demo.teaching`) schedules classes on what is built here.
 """
 
 import random
@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from dangxiao.people.demo import GIVEN, SEED, SURNAMES
+from dangxiao.demo.people import GIVEN, SEED, SURNAMES
 from dangxiao.people.models import Member, Organization, User
-
-from .models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
+from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOPICS = ("党的理论", "政策法规", "工作技能", "基层治理", "党史学习", "志愿服务")

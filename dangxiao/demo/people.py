@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from .models import ApiToken, Member, Organization, Role, User
-from .normalize import ID_CHECK, ID_WEIGHTS
+from dangxiao.people.models import ApiToken, Member, Organization, Role, User
+from dangxiao.people.normalize import ID_CHECK, ID_WEIGHTS
 
 SEED = 20240118
 TOTAL_MEMBERS = 1362

@@ -24,12 +24,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from dangxiao.people.demo import COMMUNITIES, COMPOUNDS, GIVEN, SEED, SURNAMES, TODAY
+from dangxiao.demo.people import COMMUNITIES, COMPOUNDS, GIVEN, SEED, SURNAMES, TODAY
+from dangxiao.liaison import services as S
+from dangxiao.liaison.models import Building, Compound, GridRole, Household, Matter, MatterCategory, MatterUpdate, Party
+from dangxiao.liaison.selectors import committee_categories, compound_committee_id
 from dangxiao.people.models import Member, Organization, User
-
-from . import services as S
-from .models import Building, Compound, GridRole, Household, Matter, MatterCategory, MatterUpdate, Party
-from .selectors import committee_categories, compound_committee_id
 
 # The community service centres of the school demo (latitude, longitude).
 CENTRES = {1: (28.1652, 112.9786), 2: (28.1748, 112.9892), 3: (28.1593, 112.9905), 4: (28.1801, 112.9740), 5: (28.1687, 112.9671)}

@@ -16,14 +16,13 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.db import transaction
 
-from dangxiao.people.demo import SEED, TODAY
+from dangxiao.demo.people import SEED, TODAY
+from dangxiao.demo.school import SchoolDemo
 from dangxiao.people.models import Member, Organization
-from dangxiao.school.demo import SchoolDemo
 from dangxiao.school.models import Teacher, Venue
-
-from .models import Cohort, Course, Enrollment, ScheduleRule, Session
-from .selectors import cohort_eligible_members
-from .services import rule_dates
+from dangxiao.teaching.models import Cohort, Course, Enrollment, ScheduleRule, Session
+from dangxiao.teaching.selectors import cohort_eligible_members
+from dangxiao.teaching.services import rule_dates
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Slot = tuple[datetime, datetime]
