@@ -1,16 +1,18 @@
-"""The demo school as `seed_demo` builds it: the figures of SYSTEM.md §5, computed from the records.
+"""The demo school as `seed_demo` builds it: the figures of SYSTEM.md §5, computed from the records, around
+the demo's today (`--today`); the same records for the same day, the same shape a year later, and records
+that agree with what the services users use would have written.
 
-One test, because the builder is slow-ish (~10 s) and every check reads the same records.
+Few tests, each building the demo once or twice, because the builder is slow-ish (~20 s).
 """
 
 from collections import defaultdict
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
 from dangxiao.people.models import Member, Organization, Role
 from dangxiao.school.models import Partner, School, Teacher, Topic, TrainingPlan, Venue
@@ -21,8 +23,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_DAY = date(2026, 11, 27)
 
 
-def seed(*args) -> None:
-    call_command("seed_demo", *args, stdout=StringIO())
+def seed(*args, today: date = DEMO_DAY) -> None:
+    call_command("seed_demo", "--today", today.isoformat(), *args, stdout=StringIO())
 
 
 @pytest.fixture(autouse=True)
@@ -65,16 +67,48 @@ def member_double_bookings() -> int:
     return clashes
 
 
+def sessions_agree_with_the_conflict_checks() -> None:
+    """The demo books its timetable in memory, in bulk (the services would take minutes); each session, checked
+    afterwards as staff booking it would be, has no conflict: venue, teacher, room size, trainees."""
+    from dangxiao.teaching.conflicts import session_conflicts
+
+    enrolled = dict(
+        Enrollment.objects.filter(status=Enrollment.Status.ENROLLED)
+        .values_list("cohort_id")
+        .annotate(n=Count("id"))
+        .values_list("cohort_id", "n")
+    )
+    sessions = Session.objects.select_related("cohort", "venue", "teacher").order_by("starts_at")
+    found = {}
+    for s in sessions:
+        conflicts = session_conflicts(
+            cohort=s.cohort,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            venue=s.venue,
+            teacher=s.teacher,
+            exclude_pk=s.pk,
+            enrolled=enrolled.get(s.cohort_id, 0),
+        )
+        if conflicts:
+            found[s.title] = [c.message for c in conflicts]
+    assert len(sessions) > 800 and found == {}
+
+
 @pytest.mark.django_db
 def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_bookings_the_same_every_run():
     seed("--if-empty")  # as `make demo` runs it, on an empty database
 
-    # People: 55 organisations under the working committee, 1362 members, 45 branches.
+    # People: 55 grassroots organisations (党委, 党总支, 党支部) under the working committee, the 美团党支部's
+    # three 党小组 on top (they are not 基层党组织), 1362 members, 48 branches.
     root = Organization.objects.get(code="WY")
-    assert Organization.objects.exclude(pk=root.pk).filter(path__startswith=root.path).count() == 55
+    below = Organization.objects.exclude(pk=root.pk).filter(path__startswith=root.path)
+    assert below.filter(kind__in=Organization.GRASSROOTS_KINDS).count() == 55
+    assert set(below.exclude(kind__in=Organization.GRASSROOTS_KINDS).values_list("kind", flat=True)) == {Organization.Kind.GROUP}
+    assert below.filter(kind=Organization.Kind.GROUP).count() == 3
     assert Member.objects.count() == 1362
     branches = list(Organization.objects.filter(kind=Organization.Kind.BRANCH))
-    assert len(branches) == 45
+    assert len(branches) == 48
 
     # The school and its board, the approved 2026 plan.
     school = School.objects.get()
@@ -128,21 +162,23 @@ def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_booking
     assert lectures.count() == 15 and lectures.values("course").distinct().count() == 15
     assert lectures.filter(venue__tier="community").exists()
 
-    # A 主题党日 for every branch in every month January–November.
-    party_days = Session.objects.filter(course__title__startswith="主题党日").values_list("cohort__organization_id", "starts_at")
-    held = {(org_id, local(starts).month) for org_id, starts in party_days}
-    assert held == {(b.pk, month) for b in branches for month in range(1, 12)}
+    # A 主题党日 for every branch in every one of the twelve months up to this one (December 2025–November 2026).
+    party_days = Session.objects.filter(title__contains="月主题党日").values_list("cohort__organization_id", "starts_at")
+    held = {(org_id, local(starts).date().replace(day=1)) for org_id, starts in party_days}
+    months = [date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 12)]
+    assert held == {(b.pk, month) for b in branches for month in months} and len(party_days) == 12 * len(branches)
 
     # 10+ field classes at the two project sites.
     field = Session.objects.filter(course__kind=Course.Kind.FIELD)
     assert field.count() >= 10 and not field.exclude(venue__kind="project_site").exists()
 
-    # The organ class: 109 trainees, Tuesday and Thursday 19:00–21:00 in September–October, not on 1 October.
+    # The organ class: 109 trainees, 17 Tuesday and Thursday evenings 19:00–21:00 from September, not in the National Day week.
     organ = Cohort.objects.get(name="2026年机关党员素质提升班")
     assert organ.target_rule == {"flags": ["is_organ_worker"]}
     assert organ.enrollments.filter(status=Enrollment.Status.ENROLLED).count() == 109
-    expected = {date(2026, 9, 1) + timedelta(days=i) for i in range(61)}
-    expected = {d for d in expected if d.weekday() in (1, 3) and d != date(2026, 10, 1)}
+    days = [date(2026, 9, 1) + timedelta(days=i) for i in range(70)]
+    expected = {d for d in days if d.weekday() in (1, 3) and not date(2026, 10, 1) <= d <= date(2026, 10, 7)}
+    expected = set(sorted(expected)[:17])
     sessions = list(organ.sessions.all())
     assert {local(s.starts_at).date() for s in sessions} == expected and len(sessions) == len(expected) == 17
     assert all(local(s.starts_at).time() == time(19) and local(s.ends_at).time() == time(21) and s.hours == 2 for s in sessions)
@@ -170,10 +206,13 @@ def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_booking
     enrolled = Count("cohort__enrollments", filter=Q(cohort__enrollments__status=Enrollment.Status.ENROLLED))
     assert not Session.objects.filter(venue__isnull=False).annotate(n=enrolled).filter(n__gt=F("venue__capacity")).exists()
 
-    # A second run wipes and builds the very same records.
-    first = fingerprint()
+    # Every session passes the checks the services make when staff book one (teaching.conflicts).
+    sessions_agree_with_the_conflict_checks()
+
+    # A second run for the same day wipes and builds the very same records, attendance history included.
+    first = fingerprint(), attendance_fingerprint()
     seed()
-    assert fingerprint() == first
+    assert (fingerprint(), attendance_fingerprint()) == first
 
 
 # --- Attendance history (dangxiao.demo.attendance) -------------------------------------------------
@@ -196,7 +235,7 @@ def attendance_fingerprint() -> dict:
 
 
 @pytest.mark.django_db
-def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_in_step_the_same_every_run():
+def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_in_step_with_the_credit_service():
     from datetime import datetime
 
     from django.db.models import Sum
@@ -273,18 +312,40 @@ def test_seed_demo_attendance_history_trains_9500_person_times_with_the_ledger_i
             behind += 1
     assert behind >= 2
 
-    # A second run wipes and builds the very same history.
-    first = attendance_fingerprint()
-    seed()
-    assert attendance_fingerprint() == first
+    # The roll's credits are what the credit service writes: withdrawn from the last 30 days' sessions and given
+    # again by the periodic job (attendance.roll.session_credits_due), each comes back the same.
+    credits_agree_with_the_credit_service()
+
+    # The 美团党支部's online class: completed lessons credit the hours the online service gives a lesson.
+    online_class_progress_credits_study_hours()
 
 
-@pytest.mark.django_db
-def test_seed_demo_online_class_progress_credits_study_hours():
+def credits_agree_with_the_credit_service() -> None:
+    from datetime import datetime
+
+    from dangxiao.attendance.models import Attendance, StudyHourEntry
+    from dangxiao.attendance.roll import session_credits_due
+
+    as_of = datetime.combine(DEMO_DAY, time(0), SHANGHAI)
+    recent = StudyHourEntry.objects.filter(source="session", session__starts_at__gt=as_of - timedelta(days=29))
+    demo = sorted(recent.values_list("member_id", "session_id", "date", "hours", "category"))
+    assert len(demo) > 500
+    sessions = set(recent.values_list("session_id", flat=True))
+    recent.delete()
+    # As though each mark had been a check-in before the start: then the job credits it once the session has begun.
+    starts = Subquery(Session.objects.filter(pk=OuterRef("session_id")).values("starts_at")[:1])
+    Attendance.objects.filter(session_id__in=sessions).update(marked_at=starts)
+    Attendance.objects.filter(session_id__in=sessions).update(marked_at=F("marked_at") - timedelta(minutes=5))
+    assert session_credits_due(now=as_of) == len(demo)
+    assert sorted(recent.values_list("member_id", "session_id", "date", "hours", "category")) == demo
+
+
+def online_class_progress_credits_study_hours() -> None:
     from dangxiao.attendance.models import StudyHourEntry
+    from dangxiao.attendance.services import policy_for
     from dangxiao.online.models import Lesson, LessonProgress, PracticeSubmission
+    from dangxiao.online.services import lesson_hours
 
-    seed()
     cohort = Cohort.objects.get(mode=Cohort.Mode.ONLINE, organization__code="WY-N-1")
     lessons = Lesson.objects.filter(cohort=cohort)
     assert lessons.count() == 6 and lessons.filter(quiz__isnull=False).count() == 1
@@ -293,3 +354,121 @@ def test_seed_demo_online_class_progress_credits_study_hours():
     assert completed.count() >= 100 and online.count() == completed.count()
     assert set(online.values_list("reference", flat=True)) <= {f"lesson:{pk}" for pk in lessons.values_list("pk", flat=True)}
     assert PracticeSubmission.objects.filter(task__cohort=cohort).exists()
+    per_hour = policy_for(cohort.school_id).minutes_per_hour
+    worth = {f"lesson:{lesson.pk}": lesson_hours(lesson, per_hour) for lesson in lessons}
+    assert all(hours == worth[ref] for ref, hours in online.values_list("reference", "hours"))
+
+
+# --- The demo lives in the present ----------------------------------------------------------------------------
+
+
+def shape(today: date) -> dict:
+    """What a demo built for `today` looks like, with every date told as months from today's month."""
+    from dangxiao.attendance.models import StudyHourRule
+    from dangxiao.demo.clock import DemoClock
+    from dangxiao.liaison.models import Matter
+
+    clock = DemoClock(today)
+    years = {str(today.year - 1): "Y-1", str(today.year): "Y", str(today.year + 1): "Y+1"}
+
+    def named(name: str) -> str:
+        for year, label in years.items():
+            name = name.replace(year, label)
+        return name
+
+    # Sessions by month from today's; a weekly rule's by its total, since its weekdays fall differently each year.
+    sessions_by_month = defaultdict(int)
+    for starts, weekly in Session.objects.values_list("starts_at", "rule_id"):
+        sessions_by_month["weekly" if weekly else clock.months_from(local(starts).date())] += 1
+    cohorts = sorted(
+        (named(name), clock.months_from(start), clock.months_from(end))
+        for name, start, end in Cohort.objects.values_list("name", "starts_on", "ends_on")
+    )
+    agreements = [a.status_on(today) for p in Partner.objects.prefetch_related("agreements") for a in p.agreements.all()]
+    return {
+        "organisations": sorted(Organization.objects.values_list("kind").annotate(n=Count("id"))),
+        "members": sorted(Member.objects.values_list("status", "is_elderly_infirm").annotate(n=Count("id"))),
+        "ages": sorted((today - birth).days // 365 for birth in Member.objects.values_list("birth_date", flat=True)),
+        "school": [m.objects.count() for m in (School, Venue, Partner, Teacher, Topic, Course)],
+        "agreements": sorted(agreements),
+        "terms_running_out": Teacher.objects.filter(appointed_until__gte=today, appointed_until__lte=today + timedelta(days=30)).count(),
+        "plans": sorted(year - today.year for year in TrainingPlan.objects.values_list("year", flat=True)),
+        "rules": sorted(year - today.year for year in StudyHourRule.objects.values_list("year", flat=True)),
+        "cohorts": cohorts,
+        "enrolments": sorted(Enrollment.objects.values_list("status").annotate(n=Count("id"))),
+        "sessions by month": dict(sessions_by_month),
+        "matters": Matter.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_the_demo_built_a_year_later_has_the_same_shape_with_its_dates_moved():
+    seed(today=date(2026, 12, 7))
+    before = shape(date(2026, 12, 7))
+    seed(today=date(2027, 12, 7))
+    after = shape(date(2027, 12, 7))
+    assert after == before
+    # A year of classes before today, the current month in progress and the next month's ahead; plans for the current year.
+    assert set(after["sessions by month"]) == {*range(-11, 2), "weekly"} and after["sessions by month"]["weekly"] == 17
+    assert after["plans"] == [0] and TrainingPlan.objects.get().year == 2027
+    assert not Session.objects.filter(starts_at__year__lt=2026).exists()
+
+
+@pytest.mark.django_db
+def test_this_years_pages_are_not_empty_when_the_demo_is_built_in_january(client_for):
+    """Built (and viewed) on 15 January 2027: the year's plan, ledger and figures already have something in them."""
+    import time_machine
+    from django.urls import reverse
+
+    from dangxiao.attendance.models import Attendance, StudyHourEntry
+    from dangxiao.people.models import User
+
+    seed(today=date(2027, 1, 15))
+    assert list(TrainingPlan.objects.order_by("year").values_list("year", "status")) == [(2026, "approved"), (2027, "approved")]
+    assert StudyHourEntry.objects.filter(date__year=2027).count() > 100
+    assert Attendance.objects.filter(session__starts_at__year=2027).exists()
+    with time_machine.travel(datetime(2027, 1, 15, 10, 0, tzinfo=SHANGHAI), tick=False):
+        principal = client_for(User.objects.get(username="13900000001"))
+        member = client_for(User.objects.get(username="13900000003"))
+        overview = principal.get(reverse("school:overview")).content.decode()
+        assert "文源街道党校2027年度党员教育培训计划" in overview
+        plan = TrainingPlan.objects.get(year=2027)
+        assert plan.cohorts.count() > 40 and plan.courses.count() == 21
+        ledger = principal.get(reverse("ledger_compliance")).context["c"]
+        assert ledger.total.hours > 0
+        network = principal.get(reverse("school:network")).context["rows"]
+        assert sum(r.sessions for r in network) > 0
+        home = member.get(reverse("home")).context
+        assert home["hours"].total > 0  # the member's hours this year
+    # and classes ahead in the weeks after (none in the Spring Festival week, 5–13 February 2027)
+    mine = Member.objects.get(phone="13900000003")
+    assert member_schedule(mine, date(2027, 1, 15), date(2027, 2, 28)).exists()
+
+
+def test_no_domain_app_holds_demo_code():
+    from pathlib import Path
+
+    import dangxiao
+
+    package = Path(dangxiao.__file__).parent
+    assert [str(p.relative_to(package)) for p in package.glob("*/demo.py")] == []
+    assert (package / "demo" / "people.py").exists()
+
+
+def test_the_home_page_counts_grassroots_organisations_without_the_working_committee_or_party_groups(people, tree, client_for):
+    """基层党组织 are 党委, 党总支 and 党支部: a 党小组 under the 美团党支部 and the 党工委 itself are not counted."""
+    import re
+
+    from django.urls import reverse
+
+    group = Organization(
+        name="美团骑手书院路站党小组", code="N1-1", kind=Organization.Kind.GROUP, unit_type=Organization.UnitType.NEW_EMPLOYMENT
+    )
+    Organization.objects.add_child(Organization.objects.get(pk=tree["N1"].pk), instance=group)
+
+    def shown(user) -> str:
+        body = client_for(user).get(reverse("home")).content.decode()
+        return re.search(r'data-stat="grassroots"><a[^>]*>(\d+)</a>', body).group(1)
+
+    assert shown(people["users"]["principal"]) == "6"  # 2 党委, 4 党支部
+    assert shown(people["users"]["secretary"]) == "1"  # their own branch

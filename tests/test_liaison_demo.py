@@ -5,13 +5,15 @@ One test, because the builder takes a few seconds and every check reads the same
 """
 
 from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
 from dangxiao.core.access import filter_compounds, filter_matters
-from dangxiao.demo.liaison import END, build_compounds, build_liaison, liaison_summary
+from dangxiao.demo.clock import DemoClock
+from dangxiao.demo.liaison import build_compounds, build_liaison, history_end, history_start, liaison_summary
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.liaison.models import OPEN_STATES, Compound, GridRole, Household, Matter, MatterUpdate, Party
 from dangxiao.people import activation
@@ -20,9 +22,11 @@ from dangxiao.people.models import Member, User
 
 @pytest.mark.django_db
 def test_demo_liaison_has_a_grid_in_every_compound_and_a_history_of_resolved_matters_helping_3000_households():
-    build_people()
+    clock = DemoClock(date(2026, 11, 27))
+    END = history_end(clock)
+    build_people(clock)
     build_compounds()
-    summary = build_liaison()
+    summary = build_liaison(clock)
     assert summary == liaison_summary()
 
     # Compounds, buildings, households: 3000+ households of 1–5 people, each building 4–12 per compound.
@@ -79,7 +83,7 @@ def test_demo_liaison_has_a_grid_in_every_compound_and_a_history_of_resolved_mat
     by_category = dict(resolved.values_list("category__code").annotate(n=Count("id")))
     assert by_category["e_bike_charging"] > by_category["noise"] and by_category["roads_ramps"] > by_category["other"]
     assert len(by_category) == 7
-    assert Matter.objects.filter(created_at__lt=END.replace(year=2025, month=2)).exists()
+    assert Matter.objects.filter(created_at__date__lt=history_start(clock) + timedelta(days=30)).exists()  # 22 months of history
 
     # Every figure has a history: each matter starts with a report, each resolved one has its fix.
     first = {}

@@ -4,9 +4,11 @@ Built on the teaching demo from a fixed seed, so every run makes the same record
 only: the trained 人次 (attended rows), study hours, leave and home visits on every page are counted
 from what is written here, never written in. Rows go in with bulk_create; they are what the
 services would have written (check-in, the roll, approved leave, confirmed home visits), with the
-study-hour ledger in step with the roll.
+study-hour ledger in step with the roll: each credit is computed by the credit service's own functions
+(`attendance.credit.credit_values`, `home_delivery.visit_hours`), and tests/test_demo.py has the
+periodic credit job write the last month's credits again and finds them the same.
 
-Online lessons of the 美团党支部's 网上班级 are left to the online app's demo (its progress credits
+Online lessons of the 美团党支部's 网上班级 are left to the online demo (`dangxiao.demo.online`) (its progress credits
 study hours from lessons, not from a roll); its offline practice sessions are marked here.
 """
 
@@ -15,13 +17,13 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 
-from dangxiao.attendance.home_delivery import HELPER_MAX_AGE
+from dangxiao.attendance.credit import category_of, credit_values
+from dangxiao.attendance.home_delivery import HELPER_MAX_AGE, visit_hours
 from dangxiao.attendance.models import (
     Attendance,
     AttendancePolicy,
@@ -32,15 +34,13 @@ from dangxiao.attendance.models import (
     StudyHourRule,
     VolunteerTime,
 )
+from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.people import SEED
 from dangxiao.people.models import Member, Organization, Role, age_on
 from dangxiao.school.models import School
 from dangxiao.teaching.models import Cohort, Enrollment, Session
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The demo day (tests/test_demo.py shows the school as of this date): sessions that started before
-# it have their roll; later ones are ahead. Fixed, so that every run builds the same history.
-AS_OF = datetime(2026, 11, 27, tzinfo=SHANGHAI)
 ST = Attendance.Status
 
 REASONS = ("出差", "单位值班", "身体不适", "家中有事", "陪护家人就医", "外出参加培训", "孩子生病需要照顾", "加班")
@@ -59,7 +59,7 @@ CONFIRMATIONS = (("本人签字", 12), ("电话确认", 5), ("家属代签", 3))
 
 # The demo member 王志强: a good year with one leave (a family member's hospital visit) and one late arrival.
 MEMBER_PHONE, SECRETARY_PHONE, RIDER_PHONE = "13900000003", "13900000002", "13900000004"
-MEMBER_EXCUSED_MONTH, MEMBER_LATE_MONTH = 7, 9
+MEMBER_EXCUSED_MONTH, MEMBER_LATE_MONTH = -4, -2  # months from today's
 
 
 def _local_date(dt: datetime) -> date:
@@ -70,10 +70,6 @@ def _held_on_the_roll(session: Session) -> bool:
     """Sessions whose attendance is a roll: not the 网上班级's online lessons, not home delivery (visits)."""
     mode = session.cohort.mode
     return mode != Cohort.Mode.HOME_DELIVERY and not (mode == Cohort.Mode.ONLINE and session.venue_id is None)
-
-
-def _category(session: Session) -> str:
-    return session.course.kind if session.course_id else session.cohort.mode
 
 
 @dataclass
@@ -98,8 +94,10 @@ class _Rows:
 
 
 class _Builder:
-    def __init__(self, school: School):
-        self.school = school
+    def __init__(self, school: School, clock: DemoClock):
+        self.school, self.clock = school, clock
+        self.as_of = clock.as_of
+        self.credits: dict[tuple[int, str], dict | None] = {}
         self.rng = random.Random(SEED + 3)
         self.policy, _ = AttendancePolicy.objects.get_or_create(school=school)
         self.people = self._people()
@@ -108,7 +106,7 @@ class _Builder:
         self.roll_keepers = self._roll_keepers()
 
     def _people(self) -> dict[int, _Person]:
-        today = AS_OF.date()
+        today = self.clock.today
         rows = Member.objects.values_list(
             "id", "phone", "name", "organization__path", "is_elderly_infirm", "is_mobile", "user_id", "home_compound", "birth_date"
         )
@@ -151,7 +149,7 @@ class _Builder:
     def roll(self, sessions: list[Session], enrolled: dict[int, list[int]]) -> None:
         for session in sessions:
             keeper = self.keeper(session.cohort)
-            month = _local_date(session.starts_at).month
+            month = self.clock.months_from(_local_date(session.starts_at))
             for member_id in enrolled.get(session.cohort_id, []):
                 self.mark(session, self.people[member_id], keeper, month)
 
@@ -178,23 +176,30 @@ class _Builder:
             if row.method != Attendance.Method.MANUAL:
                 offset = timedelta(minutes=11 + minutes) if status == ST.LATE else -timedelta(minutes=minutes)
                 row.checked_in_at = start + offset
-            credit = self.policy.credit_for(status)
-            self.rows.entries.append(
-                StudyHourEntry(
-                    member_id=person.id,
-                    date=_local_date(start),
-                    hours=(Decimal(session.hours) * credit).quantize(Decimal("0.1")),
-                    source=StudyHourEntry.Source.SESSION,
-                    category=_category(session),
-                    session=session,
-                    created_by_id=row.marked_by_id,
-                )
-            )
+            credit = self.credit(session, status)
+            if credit is not None:
+                self.rows.entries.append(StudyHourEntry(member_id=person.id, session=session, created_by_id=row.marked_by_id, **credit))
         elif status == ST.EXCUSED:
             self.leave(session, person, keeper, LeaveRequest.Status.APPROVED)
         elif rng.random() < 0.08:  # asked, was refused, and stayed away all the same
             self.leave(session, person, keeper, LeaveRequest.Status.REFUSED)
         self.rows.attendances.append(row)
+
+    def credit(self, session: Session, status: str) -> dict | None:
+        """What the roll service credits for this mark (attendance.credit), as of the session's end; once a session and status."""
+        key = (session.pk, status)
+        if key not in self.credits:
+            values = credit_values(
+                status,
+                session_hours=session.hours,
+                starts_at=session.starts_at,
+                category=category_of(session),
+                policy=self.policy,
+                by=None,
+                now=session.ends_at,
+            )
+            self.credits[key] = values and {k: v for k, v in values.items() if k != "created_by"}
+        return self.credits[key]
 
     def leave(self, session: Session, person: _Person, keeper: int | None, status: str) -> None:
         rng = self.rng
@@ -255,9 +260,9 @@ class _Builder:
             reliability = rng.uniform(0.85, 1.0)
             for session in sessions:
                 visited_on = _local_date(session.starts_at) + timedelta(days=rng.randint(0, 8))
-                if rng.random() > reliability or visited_on >= AS_OF.date():
+                if rng.random() > reliability or visited_on >= self.clock.today:
                     continue
-                recent = (AS_OF.date() - visited_on).days < 14
+                recent = (self.clock.today - visited_on).days < 14
                 confirmed = rng.random() < (0.5 if recent else 0.96)
                 method = rng.choices([m for m, _w in CONFIRMATIONS], weights=[w for _m, w in CONFIRMATIONS])[0]
                 rows.append(
@@ -290,9 +295,9 @@ class _Builder:
                 StudyHourEntry(
                     member_id=elder.id,
                     date=visit.visited_on,
-                    hours=Decimal(session.hours),
+                    hours=visit_hours(visit),  # what visit_confirm credits
                     source=StudyHourEntry.Source.HOME_DELIVERY,
-                    category=_category(session),
+                    category=category_of(session),
                     session=session,
                     reference=ref,
                     note=f"送学上门：{helper.name}上门送学",
@@ -314,15 +319,17 @@ class _Builder:
         mine = next((s for s in upcoming if member and member.id in enrolled.get(s.cohort_id, [])), None)
         if mine is not None:
             chosen.add((mine.pk, member.id))
-            rows.append((LeaveRequest(session=mine, member_id=member.id, reason="当天要陪家人去医院复查"), AS_OF - timedelta(hours=20)))
-        soon = [s for s in upcoming if s.starts_at < AS_OF + timedelta(days=21)]
+            rows.append(
+                (LeaveRequest(session=mine, member_id=member.id, reason="当天要陪家人去医院复查"), self.as_of - timedelta(hours=20))
+            )
+        soon = [s for s in upcoming if s.starts_at < self.as_of + timedelta(days=21)]
         candidates = [(s, m) for s in soon for m in enrolled.get(s.cohort_id, []) if not self.people[m].elderly]
         for session, member_id in self.rng.sample(candidates, min(18, len(candidates))):
             if (session.pk, member_id) in chosen:
                 continue
             person = self.people[member_id]
             reason = self.rng.choice(MOBILE_REASONS if person.mobile else REASONS)
-            asked = AS_OF - timedelta(hours=self.rng.uniform(2, 60))
+            asked = self.as_of - timedelta(hours=self.rng.uniform(2, 60))
             rows.append((LeaveRequest(session=session, member_id=member_id, reason=reason), asked))
         return rows
 
@@ -350,12 +357,14 @@ class AttendanceFigures:
 
 
 @transaction.atomic
-def build_attendance(stdout=None) -> AttendanceFigures:
-    """The roll of every session before AS_OF, leave, home-delivery pairs and visits, and the 学时 ledger."""
+def build_attendance(clock: DemoClock, stdout=None) -> AttendanceFigures:
+    """The roll of every session before the demo's today, leave, home-delivery pairs and visits, and the 学时 ledger."""
     wipe_attendance()
     school = School.objects.get(organization__code="WY")
-    StudyHourRule.objects.get_or_create(school=school, year=AS_OF.year)
-    builder = _Builder(school)
+    for year in sorted({clock.month(-11).year, clock.year}):
+        StudyHourRule.objects.get_or_create(school=school, year=year)
+    builder = _Builder(school, clock)
+    as_of = clock.as_of
 
     sessions = list(
         Session.objects.filter(cohort__school=school, status=Session.Status.PLANNED)
@@ -369,7 +378,7 @@ def build_attendance(stdout=None) -> AttendanceFigures:
         .values_list("cohort_id", "member_id")
     ):
         enrolled[cohort_id].append(member_id)
-    past = [s for s in sessions if s.starts_at < AS_OF]
+    past = [s for s in sessions if s.starts_at < as_of]
     builder.roll([s for s in past if _held_on_the_roll(s)], enrolled)
 
     home = Cohort.objects.filter(school=school, mode=Cohort.Mode.HOME_DELIVERY).order_by("name").first()
@@ -377,7 +386,7 @@ def build_attendance(stdout=None) -> AttendanceFigures:
     if home is not None:
         pairs = HomeDeliveryPair.objects.bulk_create(builder.pair_elders(home, enrolled[home.pk]))
         HomeDeliveryPair.objects.filter(cohort=home).update(
-            created_at=datetime.combine(home.starts_on or date(AS_OF.year, 1, 1), datetime.min.time(), SHANGHAI)
+            created_at=datetime.combine(home.starts_on or clock.month(-10), datetime.min.time(), SHANGHAI)
         )
         visits = HomeVisit.objects.bulk_create(builder.visits(pairs, [s for s in past if s.cohort_id == home.pk]), batch_size=1000)
         volunteer = builder.credit_visits(visits)
@@ -386,7 +395,7 @@ def build_attendance(stdout=None) -> AttendanceFigures:
     rows = builder.rows
     Attendance.objects.bulk_create(rows.attendances, batch_size=1000)
     StudyHourEntry.objects.bulk_create(rows.entries, batch_size=1000)
-    leaves = rows.leaves + builder.pending_leave([s for s in sessions if s.starts_at >= AS_OF and _held_on_the_roll(s)], enrolled)
+    leaves = rows.leaves + builder.pending_leave([s for s in sessions if s.starts_at >= as_of and _held_on_the_roll(s)], enrolled)
     LeaveRequest.objects.bulk_create([r for r, _asked in leaves], batch_size=1000)
     for request, asked in leaves:  # auto_now_add stamped the build time; a request was made before its session
         request.created_at = asked

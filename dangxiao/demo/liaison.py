@@ -1,6 +1,6 @@
 """The demo's residents' liaison (联户): 20 compounds placed around their community's service centre,
 their buildings and households, the 片长/组长/邻长 grid with the parties matters go to, and a history
-of key small matters (关键小事) from January 2025 to the demo's today.
+of key small matters (关键小事) over the 22 months (of 30 days) before the demo's today.
 
 Generated from a fixed seed, so every run builds the same records. Households and the grid go in
 with bulk_create; every matter is written through the services (report, accept, assign, resolve,
@@ -24,7 +24,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from dangxiao.demo.people import COMMUNITIES, COMPOUNDS, GIVEN, SEED, SURNAMES, TODAY
+from dangxiao.demo.clock import DemoClock
+from dangxiao.demo.people import COMMUNITIES, COMPOUNDS, GIVEN, SEED, SURNAMES
 from dangxiao.liaison import services as S
 from dangxiao.liaison.models import Building, Compound, GridRole, Household, Matter, MatterCategory, MatterUpdate, Party
 from dangxiao.liaison.selectors import committee_categories, compound_committee_id
@@ -33,9 +34,18 @@ from dangxiao.people.models import Member, Organization, User
 # The community service centres of the school demo (latitude, longitude).
 CENTRES = {1: (28.1652, 112.9786), 2: (28.1748, 112.9892), 3: (28.1593, 112.9905), 4: (28.1801, 112.9740), 5: (28.1687, 112.9671)}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The history runs from here to the demo's today; events due later have not happened yet.
-HISTORY_START = date(2025, 1, 1)
-END = datetime.combine(TODAY, time(0, 0), tzinfo=SHANGHAI)
+# The history runs over this many periods of 30 days up to the demo's today; events due later have not happened yet.
+PERIODS = 22
+
+
+def history_end(clock: DemoClock) -> datetime:
+    return clock.as_of
+
+
+def history_start(clock: DemoClock) -> date:
+    return clock.today - timedelta(days=30 * PERIODS)
+
+
 # Residents' phones: 1660000xxxx — 166 is none of the member demo's prefixes, so they never collide.
 RESIDENT_PHONE_PREFIX = "1660000"
 # The demo logins with a grid role: the secretary is a 片长, the member a 邻长, both in their home compound.
@@ -134,7 +144,7 @@ class _Grid:
     neighbour_of: dict[int, GridRole] = field(default_factory=dict)  # household id → its 邻长
 
 
-def build_grid() -> _Grid:
+def build_grid(clock: DemoClock) -> _Grid:
     """Buildings and households of every compound, the parties, and the grid: one 片长 (a community
     cadre), 2–4 组长 (community members), and 邻长 covering 5–15 neighbouring households each; a
     few households are left uncovered (vacancies the grid page shows)."""
@@ -194,7 +204,7 @@ def build_grid() -> _Grid:
         vacancies = rng.choice((0, 0, 1, 1, 2))
         runs_here = []
         for group_blds in per_group:
-            younger = [m for m in pool if m.birth_date and (TODAY - m.birth_date).days < 72 * 365]
+            younger = [m for m in pool if m.birth_date and (clock.today - m.birth_date).days < 72 * 365]
             leader = _pick(rng, younger, used, compound.name) or _pick(rng, pool, used, compound.name)
             group = GridRole(compound=compound, kind=GridRole.Kind.GROUP_LEADER, member=leader, name=leader.name, parent=chief)
             groups.append(group)
@@ -411,8 +421,9 @@ class _Spec:
 class _History:
     """Runs every matter's life and the weekly escalation and follow-up in one time-ordered queue."""
 
-    def __init__(self, grid: _Grid, rng: random.Random):
+    def __init__(self, grid: _Grid, rng: random.Random, clock: DemoClock):
         self.grid, self.rng = grid, rng
+        self.start_day, self.end = history_start(clock), history_end(clock)
         self.queue: list = []
         self.seq = itertools.count()
         self.categories = {c.code: c for c in _demo_categories(grid)}
@@ -428,7 +439,7 @@ class _History:
             except StopIteration:
                 return
             when = max(when, now or when)  # never before the step just done
-            if when < END:  # later events have not happened by the demo's today
+            if when < self.end:  # later events have not happened by the demo's today
                 heapq.heappush(self.queue, (when, next(self.seq), resume))
 
         resume()
@@ -440,7 +451,7 @@ class _History:
 
     def ticks(self) -> Generator[datetime, datetime, None]:
         """Every Monday morning the periodic jobs escalate overdue matters and ask for follow-ups."""
-        day = HISTORY_START + timedelta(days=(7 - HISTORY_START.weekday()) % 7)
+        day = self.start_day + timedelta(days=(7 - self.start_day.weekday()) % 7)
         at = datetime.combine(day, time(8, 0), tzinfo=SHANGHAI)
         while True:
             yield at
@@ -626,8 +637,8 @@ def _scene(rng: random.Random, spec: _Spec, grid: _Grid, deadlines: dict[str, in
     spec.days = deadlines[code] * rng.uniform(1.3, 2.5) if spec.late else rng.uniform(low, high)
 
 
-def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
-    """Every matter of the history: about 7 a month from January 2025, more in the last month (when
+def _plan(rng: random.Random, grid: _Grid, clock: DemoClock) -> list[_Spec]:
+    """Every matter of the history: about 7 a month over 22 months of 30 days, more in the last one (when
     many are still open); a few duplicates, reopened, stuck at the sub-district; and the demo
     member's own as a 邻长."""
     codes, weights = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
@@ -649,15 +660,15 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
     def when(day: date) -> datetime:
         return datetime.combine(day, time(rng.randint(7, 20), rng.randrange(60)), tzinfo=SHANGHAI)
 
-    month = HISTORY_START
-    while month < TODAY:
-        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        recent = following >= TODAY
+    end, today = history_end(clock), clock.today
+    for i in reversed(range(PERIODS)):  # oldest first; period 0 is the last 30 days
+        first = today - timedelta(days=30 * (i + 1))
+        recent = i == 0
         for _ in range(rng.randint(12, 16) if recent else rng.randint(7, 9)):
-            created = when(month + timedelta(days=rng.randrange((following - month).days)))
+            created = when(first + timedelta(days=rng.randrange(30)))
             if recent:
                 fate = rng.choices(("resolved", "open", "not_responsible"), weights=(45, 50, 5))[0]
-            elif following >= TODAY - timedelta(days=31):
+            elif i == 1:
                 fate = rng.choices(("resolved", "open", "not_responsible", "withdrawn"), weights=(78, 15, 5, 2))[0]
             else:
                 fate = rng.choices(("resolved", "not_responsible", "withdrawn"), weights=(92, 6, 2))[0]
@@ -667,12 +678,11 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
             spec = new(created, rng.choices(compounds, sizes)[0], code, fate)
             if fate == "open":
                 spec.stage = rng.choice(("reported", "accepted", "assigned", "in_progress"))
-        month = following
 
     # Two road ramps that need the sub-district's money: in progress for months, escalated to the top.
-    for day in (date(2026, 4, 14), date(2026, 6, 3)):
-        new(when(day), rng.choice(compounds), "roads_ramps", "stuck")
-    resolved = [s for s in specs if s.fate == "resolved" and s.created < END - timedelta(days=60)]
+    for days_ago in (227, 177):
+        new(when(today - timedelta(days=days_ago)), rng.choice(compounds), "roads_ramps", "stuck")
+    resolved = [s for s in specs if s.fate == "resolved" and s.created < end - timedelta(days=60)]
     for spec in resolved:
         spec.after = rng.choices(("confirm", "follow_up", ""), weights=(45, 20, 35))[0]
     for spec in rng.sample(resolved, 2):
@@ -692,14 +702,14 @@ def _plan(rng: random.Random, grid: _Grid) -> list[_Spec]:
     own = [h for hs in grid.households.values() for h in hs if grid.neighbour_of.get(h.pk) == role]
     compound = next(c for c in compounds if c.pk == role.compound_id)
     building = next(b for b in grid.buildings[compound.pk] if b.pk == own[0].building_id)
-    for day, code, fate, stage in (
-        (date(2025, 9, 12), "noise", "resolved", ""),
-        (date(2026, 3, 5), "e_bike_charging", "resolved", ""),
-        (date(2026, 6, 18), "repairs", "resolved", ""),
-        (date(2026, 10, 21), "e_bike_charging", "open", "in_progress"),
-        (date(2026, 10, 30), "lighting", "open", "reported"),
+    for days_ago, code, fate, stage in (
+        (441, "noise", "resolved", ""),
+        (267, "e_bike_charging", "resolved", ""),
+        (162, "repairs", "resolved", ""),
+        (12, "e_bike_charging", "open", "in_progress"),
+        (3, "lighting", "open", "reported"),
     ):
-        spec = new(when(day), compound, code, fate, building, rng.choice(own), to_own_role=True)
+        spec = new(when(today - timedelta(days=days_ago)), compound, code, fate, building, rng.choice(own), to_own_role=True)
         spec.stage, spec.grid = stage or spec.stage, stage != "reported" and spec.grid
         if spec.late:
             spec.late, spec.days = False, rng.uniform(*DAYS[code])
@@ -714,11 +724,11 @@ def _demo_categories(grid: _Grid) -> list[MatterCategory]:
 
 
 @transaction.atomic
-def build_matters(grid: _Grid) -> int:
+def build_matters(grid: _Grid, clock: DemoClock) -> int:
     """The matter history, written through the services in time order."""
     rng = random.Random(SEED + 52)
-    history = _History(grid, rng)
-    specs = _plan(rng, grid)
+    history = _History(grid, rng, clock)
+    specs = _plan(rng, grid, clock)
     history.start(history.ticks())
     for spec in sorted(specs, key=lambda s: (s.created, s.n)):
         history.start(history.life(spec))
@@ -726,11 +736,11 @@ def build_matters(grid: _Grid) -> int:
     return len(specs)
 
 
-def build_liaison(stdout=None) -> dict:
+def build_liaison(clock: DemoClock, stdout=None) -> dict:
     """Households, the grid and the matter history on the demo's compounds (build_compounds first)."""
     with transaction.atomic():
-        grid = build_grid()
-        build_matters(grid)
+        grid = build_grid(clock)
+        build_matters(grid, clock)
     summary = liaison_summary()
     if stdout:
         stdout.write(

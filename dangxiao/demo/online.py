@@ -3,12 +3,14 @@ progress so far — completions credit study hours through the same ledger as ev
 
 import random
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from dangxiao.attendance.credit import policy_for
 from dangxiao.attendance.models import StudyHourEntry
+from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.people import SEED
 from dangxiao.online.models import Choice, Lesson, LessonProgress, PracticeSubmission, PracticeTask, Question, Quiz, QuizAttempt
+from dangxiao.online.services import lesson_hours
 from dangxiao.teaching.models import Cohort, Enrollment
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,7 +24,7 @@ LESSONS = (
 )
 
 
-def build_online(stdout=None) -> None:
+def build_online(clock: DemoClock, stdout=None) -> None:
     rng = random.Random(SEED + 7)
     cohort = Cohort.objects.filter(mode=Cohort.Mode.ONLINE, organization__code="WY-N-1").first()
     if cohort is None:
@@ -61,10 +63,12 @@ def build_online(stdout=None) -> None:
         .values_list("member_id", flat=True)
         .order_by("member_id")
     )
+    per_hour = policy_for(cohort.school_id).minutes_per_hour
+    hours = {lesson.pk: lesson_hours(lesson, per_hour) for lesson in lessons}
     progress, credits, attempts, submissions = [], [], [], []
     for member_id in members:
         done = rng.choice((0, 1, 2, 3, 4, 4, 5, 5, 6, 6))
-        day = datetime.combine(datetime(2026, 3, 1).date() + timedelta(days=rng.randrange(30)), time(21, 30), SHANGHAI)
+        day = datetime.combine(clock.month(-8) + timedelta(days=rng.randrange(30)), time(21, 30), SHANGHAI)
         for lesson in lessons[:done]:
             day += timedelta(days=rng.randint(5, 30))
             progress.append(
@@ -81,10 +85,11 @@ def build_online(stdout=None) -> None:
                 StudyHourEntry(
                     member_id=member_id,
                     date=day.date(),
-                    hours=Decimal("1.0"),
+                    hours=hours[lesson.pk],  # what completing the lesson credits (online.services)
                     source=StudyHourEntry.Source.ONLINE,
                     category="online",
                     reference=f"lesson:{lesson.pk}",
+                    note=lesson.title,
                 )
             )
             if lesson is lessons[0]:

@@ -1,4 +1,5 @@
-"""The demo school's people: 文源街道党工委, 55 grassroots organisations, 1362 members.
+"""The demo school's people: 文源街道党工委, 55 grassroots organisations (党委, 党总支 and 党支部; the
+美团党支部's 党小组 come on top), 1362 members.
 
 Generated from a fixed seed, so every run builds the same records; every figure shown on a page is
 computed from them, never written in.
@@ -11,12 +12,12 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 
+from dangxiao.demo.clock import DemoClock
 from dangxiao.people.models import ApiToken, Member, Organization, Role, User
 from dangxiao.people.normalize import ID_CHECK, ID_WEIGHTS
 
 SEED = 20240118
 TOTAL_MEMBERS = 1362
-TODAY = date(2026, 11, 1)  # the demo's "now": ages are computed against the real date on pages
 REGION = "430103"  # 长沙市天心区
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -85,6 +86,7 @@ def organization_plan() -> list[tuple]:
         "长沙绿城建工党支部",
         "书香文化传媒党支部",
         "金菊商贸党支部",
+        "湘江环保科技党支部",
     )
     for j, name in enumerate(enterprises, start=1):
         plan.append((f"WY-E{j}", name, K.BRANCH, U.ENTERPRISE, "WY", 18, "enterprise"))
@@ -95,8 +97,16 @@ def organization_plan() -> list[tuple]:
     for j, area in enumerate(("书院路站", "赤岭路站", "新开铺站"), start=1):
         plan.append((f"WY-N-1-{j}", f"美团骑手{area}党小组", K.GROUP, U.NEW_EMPLOYMENT, "WY-N-1", 9, "new_employment"))
     plan.append(("WY-N-2", "快递行业党支部", K.BRANCH, U.NEW_EMPLOYMENT, "WY-N", 20, "new_employment"))
+    plan.append(("WY-N-3", "网约车司机党支部", K.BRANCH, U.NEW_EMPLOYMENT, "WY-N", 10, "new_employment"))
     for j, name in enumerate(
-        ("中南林科大附属学校党支部", "文源街道社区卫生服务中心党支部", "天心区第二实验小学党支部", "省林科院后勤党支部"), start=1
+        (
+            "中南林科大附属学校党支部",
+            "文源街道社区卫生服务中心党支部",
+            "天心区第二实验小学党支部",
+            "省林科院后勤党支部",
+            "文源街道中心幼儿园党支部",
+        ),
+        start=1,
     ):
         plan.append((f"WY-I{j}", name, K.BRANCH, U.INSTITUTION, "WY", 20, "institution"))
     return plan
@@ -138,18 +148,24 @@ def _phone(rng: random.Random, used: set[str]) -> str:
 
 
 def _member(
-    rng: random.Random, org: Organization, profile: Profile, compounds: tuple[str, ...], used_phones: set[str], used_ids: set[str]
+    rng: random.Random,
+    org: Organization,
+    profile: Profile,
+    compounds: tuple[str, ...],
+    used_phones: set[str],
+    used_ids: set[str],
+    today: date,
 ) -> Member:
     male = rng.random() < (0.62 if profile.unit != "community" else 0.45)
     lo, hi = profile.ages
     # Communities skew old (retirees); other units are spread over working age.
     age = int(lo + (hi - lo) * (rng.random() ** 0.7 if profile.unit == "community" else rng.random()))
-    birth = TODAY - timedelta(days=age * 365 + rng.randrange(365))
+    birth = today - timedelta(days=age * 365 + rng.randrange(365))
     joined_age = min(age - 1, rng.randint(20, 40)) if age > 21 else age
     joined = birth + timedelta(days=joined_age * 365 + rng.randrange(365))
-    status = Member.Status.PROBATIONARY if (TODAY - joined).days < 365 or rng.random() < 0.03 else Member.Status.FULL
-    if status == Member.Status.PROBATIONARY and (TODAY - joined).days > 365:
-        joined = TODAY - timedelta(days=rng.randrange(60, 360))
+    status = Member.Status.PROBATIONARY if (today - joined).days < 365 or rng.random() < 0.03 else Member.Status.FULL
+    if status == Member.Status.PROBATIONARY and (today - joined).days > 365:
+        joined = today - timedelta(days=rng.randrange(60, 360))
     idn = id_number(rng, birth, male)
     while idn in used_ids:
         idn = id_number(rng, birth, male)
@@ -185,9 +201,9 @@ def _member(
 
 
 @transaction.atomic
-def build_people(stdout=None) -> dict[str, Organization]:
+def build_people(clock: DemoClock, stdout=None) -> dict[str, Organization]:
     """Wipe and rebuild the demo's organisations, members and accounts (superusers other than admin go too)."""
-    rng = random.Random(SEED)
+    rng, today = random.Random(SEED), clock.today
     ApiToken.objects.all().delete()
     Role.objects.all().delete()
     Member.objects.all().delete()
@@ -217,12 +233,12 @@ def build_people(stdout=None) -> dict[str, Organization]:
     for phone, name, _k, _o, org_code, position, extra in DEMO_ACCOUNTS:
         org = orgs[org_code]
         profile = PROFILES[next(p for c, *_rest, p in plan if c == org_code)]
-        m = _member(rng, org, profile, _compounds(org_code), set(), used_ids)
+        m = _member(rng, org, profile, _compounds(org_code), set(), used_ids, today)
         m.name, m.phone, m.position = name, phone, position
         for key, value in extra.items():
             setattr(m, key, value)
         if org_code.startswith("WY-N"):
-            m.birth_date = date(1996, 5, 12)
+            m.birth_date = clock.shift(date(1996, 5, 12))
             m.id_number = id_number(random.Random(phone), m.birth_date, True)
         demo_members[phone] = m
 
@@ -235,7 +251,7 @@ def build_people(stdout=None) -> dict[str, Organization]:
     members: list[Member] = list(demo_members.values())
     for (org, profile, _w), count in zip(weighted, counts):
         existing = sum(1 for m in members if m.organization is org)
-        branch_members = [_member(rng, org, profile, _compounds(org.code), used_phones, used_ids) for _ in range(count)]
+        branch_members = [_member(rng, org, profile, _compounds(org.code), used_phones, used_ids, today) for _ in range(count)]
         if org.kind == Organization.Kind.BRANCH and not any(m.position == "secretary" for m in members if m.organization is org):
             branch_members[0].position = Member.Position.SECRETARY
         if org.kind == Organization.Kind.BRANCH:
@@ -254,7 +270,8 @@ def build_people(stdout=None) -> dict[str, Organization]:
         if role:
             Role.objects.create(user=user, organization=orgs[role_org], kind=role)
     if stdout:
-        stdout.write(f"  组织 {Organization.objects.count()} 个，党员 {Member.objects.count()} 人")
+        grassroots = Organization.objects.filter(kind__in=Organization.GRASSROOTS_KINDS).count()
+        stdout.write(f"  基层党组织 {grassroots} 个（另有党小组 {len(plan) - grassroots} 个），党员 {Member.objects.count()} 人")
     # Sorted insertion (node_order_by) moves siblings' paths; hand back fresh rows.
     return {o.code: o for o in Organization.objects.all()}
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.people import GIVEN, SEED, SURNAMES
 from dangxiao.people.models import Member, Organization, User
 from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
@@ -46,6 +47,7 @@ HOURS = {
 # Data tables, one row a line (fmt: off keeps them readable).
 # fmt: off
 # key, name, kind, description; agreement scopes (venues, talent, activities), signed, starts, ends
+# (dates as of clock.REFERENCE, moved with the demo's today: one agreement has just expired, one is not yet in force)
 PARTNERS = (
     ("rail", "中南大学铁道学院", Partner.Kind.UNIVERSITY, "驻区高校，提供师资和党建活动中心", (1, 1, 1), "2023-03-20", "2023-04-01", "2026-12-31"),
     ("csuft", "中南林业科技大学", Partner.Kind.UNIVERSITY, "驻区高校，提供思政师资和实践教学基地", (1, 1, 1), "2023-06-12", "2023-07-01", "2027-06-30"),
@@ -85,6 +87,7 @@ VENUES = (
 
 # key, source, who, title, partner key, topic indexes, term (from, until). `who` is an outsider's
 # affiliation, or the member who teaches: ("phone", p[, affiliation]), ("secretary" | "veteran" | "member", org code).
+# Terms are as of clock.REFERENCE and move with the demo's today: one has ended, a few end within a month.
 T = Teacher.Source
 TERM = ("2025-03-01", "2028-02-29")
 ELDER = ("2024-01-01", "2027-12-31")
@@ -155,7 +158,7 @@ TEACHERS = (
 @dataclass
 class SchoolDemo:
     school: School
-    plan: TrainingPlan
+    plan: TrainingPlan  # the current year's
     topics: dict[str, Topic]
     venues: dict[str, Venue]
     partners: dict[str, Partner]
@@ -163,6 +166,11 @@ class SchoolDemo:
     teachers: dict[str, Teacher]
     orgs: dict[str, Organization] = field(default_factory=dict)
     by_org: dict[int, list[Teacher]] = field(default_factory=dict)  # member teachers by their organisation
+    plans: dict[int, TrainingPlan] = field(default_factory=dict)  # by year: last year's too when the demo's year began in it
+
+    def plan_for(self, day: date) -> TrainingPlan:
+        """The plan of the year a cohort starts in."""
+        return self.plans.get(day.year, self.plan)
 
     def co_host(self, key: str, day: date) -> Partner | None:
         """The partner, if its agreement covers joint activities on that day."""
@@ -183,7 +191,7 @@ def _person(rng: random.Random, used: set[str]) -> str:
             return name
 
 
-def _member_for(who: tuple[str, ...], orgs: dict[str, Organization], taken: set[int]) -> Member:
+def _member_for(who: tuple[str, ...], orgs: dict[str, Organization], taken: set[int], clock: DemoClock) -> Member:
     kind, value = who[:2]
     if kind == "phone":
         member = Member.objects.get(phone=value)
@@ -192,7 +200,7 @@ def _member_for(who: tuple[str, ...], orgs: dict[str, Organization], taken: set[
         if kind == "secretary":
             qs = qs.filter(position=Member.Position.SECRETARY)
         elif kind == "veteran":
-            qs = qs.filter(birth_date__lte=date(1961, 1, 1), is_elderly_infirm=False, user__isnull=True)
+            qs = qs.filter(birth_date__lte=clock.shift(date(1961, 1, 1)), is_elderly_infirm=False, user__isnull=True)
         else:
             qs = qs.filter(position="", user__isnull=True, is_elderly_infirm=False, is_mobile=False)
         member = qs.first()
@@ -200,27 +208,29 @@ def _member_for(who: tuple[str, ...], orgs: dict[str, Organization], taken: set[
     return member
 
 
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
 @transaction.atomic
-def build_school(stdout=None) -> SchoolDemo:
-    """Create the school, its 2026 plan, topics, partners with agreements, venues and teachers."""
+def build_school(clock: DemoClock, stdout=None) -> SchoolDemo:
+    """Create the school, the current year's plan (and last year's, when the demo's year of classes began
+    in it), topics, partners with agreements, venues and teachers."""
     orgs = load_organizations()
     rng = random.Random(SEED + 1)
+    _day = clock.shift
     principal = User.objects.get(username="13900000001")
     school = School.objects.create(name="文源街道党校", brand="源课堂", organization=orgs["WY"], address=VENUES[0][6])
-    plan = TrainingPlan.objects.create(
-        school=school,
-        year=2026,
-        title="文源街道党校2026年度党员教育培训计划",
-        goals=PLAN_GOALS,
-        target_person_times=9500,
-        status=TrainingPlan.Status.APPROVED,
-        approved_by=principal,
-        approved_at=datetime(2026, 1, 8, 10, 0, tzinfo=SHANGHAI),
-    )
+    plans = {
+        year: TrainingPlan.objects.create(
+            school=school,
+            year=year,
+            title=f"文源街道党校{year}年度党员教育培训计划",
+            goals=PLAN_GOALS,
+            target_person_times=9500,
+            status=TrainingPlan.Status.APPROVED,
+            approved_by=principal,
+            approved_at=datetime(year - 1, 12, 28, 10, 0, tzinfo=SHANGHAI),  # approved the December before
+        )
+        for year in sorted({clock.month(-11).year, clock.year})
+    }
+    plan = plans[clock.year]
     topics = {name: Topic.objects.create(school=school, name=name, order=i) for i, name in enumerate(TOPICS, start=1)}
     names: set[str] = set()
 
@@ -263,7 +273,7 @@ def build_school(stdout=None) -> SchoolDemo:
     topic_list = list(topics.values())
     links = []
     for key, source, who, title, partner, topic_ids, (start, until) in TEACHERS:
-        member = None if isinstance(who, str) else _member_for(who, orgs, taken)
+        member = None if isinstance(who, str) else _member_for(who, orgs, taken, clock)
         if member is None:
             name, affiliation = _person(rng, names), who
         else:  # a member of ours; a seconded teacher keeps the affiliation of the unit that pays them
@@ -289,4 +299,4 @@ def build_school(stdout=None) -> SchoolDemo:
     Teacher.topics.through.objects.bulk_create(links)
     if stdout:
         stdout.write(f"  党校 1 所，阵地 {len(venues)} 个，共建单位 {len(partners)} 家，讲师 {len(teachers)} 名")
-    return SchoolDemo(school, plan, topics, venues, partners, agreements, teachers, orgs, by_org)
+    return SchoolDemo(school, plan, topics, venues, partners, agreements, teachers, orgs, by_org, plans)

@@ -38,6 +38,9 @@ class Organization(MP_Node):
         NEW_EMPLOYMENT = "new_employment", _("新就业群体")
         INSTITUTION = "institution", _("事业单位")
 
+    # 基层党组织 (grassroots organisations) are 党委, 党总支 and 党支部: not the 党工委 above them, not 党小组.
+    GRASSROOTS_KINDS = (Kind.COMMITTEE, Kind.GENERAL_BRANCH, Kind.BRANCH)
+
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=40, blank=True)
     code = models.CharField(_("组织编码"), max_length=40, unique=True)

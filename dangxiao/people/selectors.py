@@ -138,10 +138,12 @@ class RosterSummary:
     by_industry: list[tuple[str, int]]
     by_organization: list[tuple[Organization, int]]
     flags: list[tuple[str, str, int]]
+    grassroots: int | None = None  # 基层党组织 (党委, 党总支, 党支部) in the subtree of the root, when one is given
 
 
 def roster_summary(user: User, root: Organization | None = None, today: date | None = None) -> RosterSummary:
-    """Counts for a home page: by age band, industry, child organisation and flag (a fixed 4 queries)."""
+    """Counts for a home page: by age band, industry, child organisation and flag, and the 基层党组织 under the
+    root — 党委, 党总支 and 党支部, not the 党工委 above them nor 党小组 (a fixed 5 queries)."""
     today = today or timezone.localdate()
     qs = access.filter_roster(user).current()
     if root is not None:
@@ -156,7 +158,10 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
         qs.exclude(industry="").values("industry").annotate(c=Count("id")).order_by("-c", "industry").values_list("industry", "c")
     )
     by_org: list[tuple[Organization, int]] = []
+    grassroots = None
     if root is not None:
+        subtree = Organization.objects.filter(path__startswith=root.path, kind__in=Organization.GRASSROOTS_KINDS)
+        grassroots = subtree.count()
         children = list(Organization.objects.get_children(root))
         if children:
             step = len(children[0].path)
@@ -176,6 +181,7 @@ def roster_summary(user: User, root: Organization | None = None, today: date | N
         by_industry=industries,
         by_organization=by_org,
         flags=[(flag, str(label), totals[flag]) for flag, label in FLAGS.items()],
+        grassroots=grassroots,
     )
 
 

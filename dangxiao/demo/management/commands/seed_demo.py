@@ -1,11 +1,14 @@
 import sys
+from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.demo.attendance import build_attendance
+from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
@@ -18,12 +21,14 @@ from ...guard import describe, record_demo, records_in_database, records_not_fro
 
 class Command(BaseCommand):
     help = (
-        "Build the Wenyuan demo school: deletes every organisation, member, account and their records first. "
+        "Build the Wenyuan demo school around today (or --today): a year of classes before it, the current month in "
+        "progress, classes in the weeks after; the same records for the same day. Deletes every organisation, member, account and their records first. "
         "Refuses on a database holding records it did not write, and whenever DANGXIAO_DEBUG=0, "
         'unless given --wipe-everything (README "Configuration").'
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("--today", type=date.fromisoformat, help="The demo's today, YYYY-MM-DD (default: the current date in Beijing).")
         parser.add_argument("--if-empty", action="store_true", help="Only build when the database has no organisations yet.")
         parser.add_argument(
             "--wipe-everything",
@@ -43,15 +48,16 @@ class Command(BaseCommand):
             self._confirm_wipe(options["yes_really"])
         else:
             self._refuse_unless_demo()
-        self.stdout.write("正在生成演示数据：文源街道党校 …")
+        clock = DemoClock(options["today"] or timezone.localdate())
+        self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
-        build_people(self.stdout)
+        build_people(clock, self.stdout)
         build_compounds()  # counted with the liaison grid below
-        build_teaching(build_school(self.stdout), self.stdout)
-        build_attendance(self.stdout)  # the roll before the demo day
-        build_online(self.stdout)  # after the attendance builder, which resets the ledger
-        build_liaison(self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        build_teaching(build_school(clock, self.stdout), clock, self.stdout)
+        build_attendance(clock, self.stdout)  # the roll before the demo's today
+        build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
+        build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
