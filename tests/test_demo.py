@@ -472,3 +472,13 @@ def test_the_home_page_counts_grassroots_organisations_without_the_working_commi
 
     assert shown(people["users"]["principal"]) == "6"  # 2 党委, 4 党支部
     assert shown(people["users"]["secretary"]) == "1"  # their own branch
+
+
+@pytest.mark.parametrize("today", ["1850-01-01", "2099-06-01", "2026-13-01", "tomorrow"])
+def test_seed_demo_refuses_an_absurd_today_before_touching_anything(people, today):
+    from django.core.management.base import CommandError
+
+    members = Member.objects.count()
+    with pytest.raises(CommandError, match="--today"):
+        call_command("seed_demo", "--today", today, "--wipe-everything", "--yes-really", stdout=StringIO())
+    assert Member.objects.count() == members

@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangxiao.core.params import FIRST_YEAR, LAST_YEAR
 from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--today", type=date.fromisoformat, help="The demo's today, YYYY-MM-DD (default: the current date in Beijing).")
+        parser.add_argument("--today", help="The demo's today, YYYY-MM-DD (default: the current date in Beijing).")
         parser.add_argument("--if-empty", action="store_true", help="Only build when the database has no organisations yet.")
         parser.add_argument(
             "--wipe-everything",
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        today = self._today(options["today"])  # refused before anything is touched
         if options["if_empty"] and Organization.objects.exists():
             self.stdout.write("数据库中已有数据，跳过生成（重新生成请运行 make demo-reset）。")
             self._print_logins()
@@ -48,7 +50,7 @@ class Command(BaseCommand):
             self._confirm_wipe(options["yes_really"])
         else:
             self._refuse_unless_demo()
-        clock = DemoClock(options["today"] or timezone.localdate())
+        clock = DemoClock(today)
         self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
@@ -61,6 +63,18 @@ class Command(BaseCommand):
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
+
+    def _today(self, value: str | None) -> date:
+        if value is None:
+            return timezone.localdate()
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise CommandError(_("--today 须是 YYYY-MM-DD 格式的日期，例如 2026-12-07")) from None
+        # The demo reaches a few years either side of its today (births aside), within the dates the product accepts.
+        if not FIRST_YEAR + 3 <= day.year <= LAST_YEAR - 3:
+            raise CommandError(_("--today 须在%(first)d年至%(last)d年之间") % {"first": FIRST_YEAR + 3, "last": LAST_YEAR - 3})
+        return day
 
     def _refuse_unless_demo(self):
         if not settings.DEBUG:
