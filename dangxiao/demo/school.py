@@ -15,7 +15,7 @@ from django.db import transaction
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.people import GIVEN, SEED, SURNAMES
 from dangxiao.people.models import Member, Organization, User
-from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, Topic, TrainingPlan, Venue
+from dangxiao.school.models import Partner, PartnerAgreement, School, Teacher, TeacherAppointment, Topic, TrainingPlan, Venue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOPICS = ("党的理论", "政策法规", "工作技能", "基层治理", "党史学习", "志愿服务")
@@ -107,7 +107,7 @@ TEACHERS = (
     ("u4", T.UNIVERSITY, "中南大学铁道学院", "思政课讲师", "rail", (4,), TERM),
     ("u5", T.UNIVERSITY, "中南林业科技大学", "法学院副教授", "csuft", (1,), TERM),
     ("u6", T.UNIVERSITY, "中南林业科技大学", "马克思主义学院教授", "csuft", (0, 4), TERM),
-    ("u7", T.UNIVERSITY, "中南林业科技大学", "生态文明研究院研究员", "csuft", (3,), TERM),
+    ("u7", T.EXPERT, "中南林业科技大学", "生态文明研究院研究员", "csuft", (3,), TERM),
     ("u8", T.UNIVERSITY, "中南林业科技大学", "辅导员、讲师", "csuft", (5,), TERM),
     ("u9", T.UNIVERSITY, "湖南师范大学", "历史文化学院教授", None, (4,), TERM),
     ("u10", T.UNIVERSITY, "湖南师范大学", "公共管理学院副教授", None, (3, 1), ("2024-01-01", "2026-12-20")),
@@ -133,7 +133,7 @@ TEACHERS = (
     ("vet7", T.VETERAN, ("veteran", "WY-C1-4"), "退休教授", None, (0,), ELDER),
     ("lead1", T.LEADER, ("phone", "13900000001"), "文源街道党工委书记、街道党校校长", None, (0, 3), LEAD),
     ("lead2", T.LEADER, ("phone", "13900000005"), "文源街道党工委副书记、办事处主任、党校副校长", None, (3, 1), LEAD),
-    ("lead3", T.LEADER, ("member", "WY-J-2"), "文源街道党工委委员、组织委员", None, (2,), LEAD),
+    ("lead3", T.PARTY_WORKER, ("member", "WY-J-2"), "文源街道党工委委员、组织委员", None, (2,), LEAD),
     ("lead4", T.LEADER, ("member", "WY-J-3"), "文源街道党工委委员、宣传委员", None, (0, 4), LEAD),
     ("lead5", T.LEADER, "中共天心区委组织部", "副部长", None, (2,), LEAD),
     ("lead6", T.LEADER, "中共天心区委宣传部", "原副部长（已调任）", None, (0,), ("2024-07-01", "2026-06-30")),
@@ -224,6 +224,7 @@ def build_school(clock: DemoClock, stdout=None) -> SchoolDemo:
             title=f"文源街道党校{year}年度党员教育培训计划",
             goals=PLAN_GOALS,
             target_person_times=9500,
+            target_study_hours=32,
             status=TrainingPlan.Status.APPROVED,
             approved_by=principal,
             approved_at=datetime(year - 1, 12, 28, 10, 0, tzinfo=SHANGHAI),  # approved the December before
@@ -297,6 +298,13 @@ def build_school(clock: DemoClock, stdout=None) -> SchoolDemo:
         if member is not None:
             by_org.setdefault(member.organization_id, []).append(teacher)
     Teacher.topics.through.objects.bulk_create(links)
+    # Each teacher's term on record, as the pool's pages keep it (a first appointment).
+    TeacherAppointment.objects.bulk_create(
+        TeacherAppointment(
+            teacher=t, kind=TeacherAppointment.Kind.APPOINT, starts_on=t.appointed_from, ends_on=t.appointed_until, created_by=principal
+        )
+        for t in teachers.values()
+    )
     if stdout:
         stdout.write(f"  党校 1 所，阵地 {len(venues)} 个，共建单位 {len(partners)} 家，讲师 {len(teachers)} 名")
     return SchoolDemo(school, plan, topics, venues, partners, agreements, teachers, orgs, by_org, plans)
