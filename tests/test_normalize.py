@@ -47,7 +47,7 @@ def test_date_spellings_are_accepted(raw, expected):
     assert n.parse_date(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["1985-13-01", "明年", "1985-02-30"])
+@pytest.mark.parametrize("raw", ["1985-13-01", "明年", "1985-02-30", "0", 0, 5, False, "99999999999", 99999999999])
 def test_bad_dates_are_refused(raw):
     with pytest.raises(ValueError, match="日期"):
         n.parse_date(raw)

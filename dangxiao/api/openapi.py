@@ -8,8 +8,9 @@ it is added here once instead of in 60 decorators:
   401  no token, or one that is unknown, expired or revoked (operations that need one)
   403  a signed-in account that may not do this (a password change pending, a role too low)
   404  not found, or out of the caller's scope — the API never tells the two apart
+  414  a request line too long for the web server, refused before the application (no JSON body)
   422  a parameter or field that fails validation: `{detail, errors: [{field, message}]}`; where an
-       operation answers 400 or 422 with a body of its own too, the document offers both (anyOf)
+       operation answers one of these with a body of its own too, the document offers both (anyOf)
   429  too many attempts (the operations that throttle say so themselves)
 """
 
@@ -47,8 +48,10 @@ DESCRIPTIONS = {
     403: "无权进行此操作（如须先修改初始密码）",
     404: "未找到，或不在您的权限范围内",
     422: "参数或字段校验未通过",
+    414: "请求地址过长（由 Web 服务器拒绝，正文为其 HTML 页面）",
     429: "尝试过于频繁，请稍后再试",
 }
+THROTTLED_SIGN_IN = ("/auth/token", "/auth/activate")
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
 
 
@@ -70,7 +73,7 @@ def document_errors(schema: dict) -> dict:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Detail", DETAIL)
     components["ValidationError"] = VALIDATION_ERROR
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in HTTP_METHODS:
                 continue
@@ -78,13 +81,17 @@ def document_errors(schema: dict) -> dict:
             statuses = [400, 404, 422]
             if operation.get("security"):
                 statuses += [401, 403]
+            if path.endswith(THROTTLED_SIGN_IN):  # the sign-in counters (people.throttle) lock an address out
+                statuses.append(429)
             for status in statuses:
                 key = status
                 common = _ref("ValidationError") if status == 422 else _ref("Detail")
                 if key not in responses:
                     responses[key] = _json(common, DESCRIPTIONS[status])
-                elif status in (400, 422) and (own := _schema_of(responses[key])) is not None and own != common:
+                elif (own := _schema_of(responses[key])) is not None and own != common:
                     # The operation's own refusal, or the framework's for a body it could not even read.
                     responses[key] = _json({"anyOf": [own, common]}, responses[key].get("description") or DESCRIPTIONS[status])
+            # The web server itself (gunicorn) refuses a request line over 4 KB before the application sees it.
+            responses.setdefault(414, {"description": DESCRIPTIONS[414]})
             operation["responses"] = dict(sorted(responses.items()))
     return schema

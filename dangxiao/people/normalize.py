@@ -109,8 +109,8 @@ def parse_date(value) -> date | None:
             if not 1900 <= result.year <= 2100:
                 break
             return result
-    if re.match(r"^\d+(\.\d+)?$", text):
-        return parse_date(float(text))
+    if re.match(r"^\d{1,9}(\.\d+)?$", text) and 10000 <= (serial := int(float(text))) <= 80000:
+        return EXCEL_EPOCH + timedelta(days=serial)  # an Excel serial typed as text
     raise ValueError(_("日期“%(value)s”无法识别，请写成 1985-03-01、1985.03 或 1985年3月1日") % {"value": text})
 
 
