@@ -29,7 +29,7 @@ from tests import factories as f
 
 from .conftest import DESKTOP, PHONE
 from .helpers import sign_in
-from .test_first_run_journey import temporary_password, tree_xlsx, upload_and_confirm
+from .test_first_run_journey import XLSX, temporary_password, tree_xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -89,6 +89,30 @@ def first_password(page: Page, temporary: str, new: str) -> None:
     page.wait_for_load_state("load")
 
 
+def menu(page: Page, group: str, item: str) -> None:
+    """Open a page from the navigation bar's menu, as staff do on a desktop."""
+    page.locator(f'[data-nav-group="{group}"]').click()
+    page.locator(f'.dropdown-menu [data-nav="{item}"]').click()
+    page.wait_for_load_state("load")
+
+
+def phone_menu(page: Page, item: str) -> None:
+    """At 390 px the navigation sits behind the toggler."""
+    page.locator(".navbar-toggler").click()
+    page.locator(f'#dx-nav [data-nav="{item}"]').click()
+    page.wait_for_load_state("load")
+
+
+def upload(page: Page, data: bytes, name: str) -> None:
+    """Upload a file on the import page in view, preview it without problems and confirm it."""
+    page.set_input_files("#id_file", files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.locator("#preview")).to_be_visible()
+    expect(page.locator("#import-errors")).to_have_count(0)
+    page.locator("#confirm-import").click()
+    expect(page.locator(".alert-success")).to_contain_text("导入完成")
+
+
 def success(page: Page):
     return page.locator(".alert-success")
 
@@ -123,9 +147,12 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         desk = new_page(viewport=DESKTOP, base_url=live_server.url)
         sign_in(desk, "13900000001", principal_password)
         first_password(desk, principal_password, PASSWORDS["principal"])
-        upload_and_confirm(desk, "/organizations/import/", tree_xlsx(), "组织架构.xlsx")
+        menu(desk, "people", "organizations")
+        desk.get_by_test_id("tree-import").click()
+        upload(desk, tree_xlsx(), "组织架构.xlsx")
         expect(desk.locator(".tree")).to_contain_text(BRANCH)
-        upload_and_confirm(desk, "/members/import/", national_roster(), "全国党员管理信息系统导出.xlsx")
+        menu(desk, "people", "import")
+        upload(desk, national_roster(), "全国党员管理信息系统导出.xlsx")
         expect(success(desk)).to_contain_text("新增 3 人")
         roster = desk.locator("#roster")
         for name in ("张秀兰", "王志强", "赵敏"):
@@ -135,7 +162,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         expect(roster.locator("tr", has_text="王志强")).to_contain_text("流动")
 
         # 3. ... appoints 张秀兰 the branch's administrator (its secretary), picked by name.
-        desk.goto("/organizations/")
+        menu(desk, "people", "organizations")
         desk.get_by_role("link", name=BRANCH).click()
         desk.select_option("#grant-form select[name=kind]", "org_admin")
         desk.locator("#grant-form input[name=q]").fill("张秀兰")
@@ -147,7 +174,9 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         secretary_password = temporary_password(desk)
 
         # 4. ... adds the branch's teaching point, an outside teacher and a course.
-        desk.goto("/school/venues/new/")
+        menu(desk, "teaching", "school")
+        desk.get_by_role("link", name="阵地", exact=True).click()
+        desk.get_by_role("link", name="新建阵地").click()
         desk.fill("#id_name", "青山祠社区党群服务中心")
         desk.select_option("#id_tier", "community")
         desk.select_option("#id_kind", "service_center")
@@ -157,7 +186,9 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         desk.get_by_role("button", name="保存").click()
         expect(success(desk)).to_contain_text("已新建阵地“青山祠社区党群服务中心”")
 
-        desk.goto("/school/teachers/new/")
+        menu(desk, "teaching", "school")
+        desk.get_by_role("link", name="师资库讲师").click()
+        desk.get_by_role("link", name="新增讲师").click()
         desk.check("#teacher-form input[name=kind][value=outsider]")
         desk.fill("#id_name", "刘老师")
         desk.select_option("#id_source", "party_school")
@@ -165,7 +196,8 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         desk.get_by_role("button", name="保存").click()
         expect(success(desk)).to_contain_text("讲师刘老师已加入师资库")
 
-        desk.goto("/courses/new/")
+        menu(desk, "teaching", "courses")
+        desk.get_by_role("link", name="新增课程").click()
         desk.fill("#id_title", "新修订党章学习")
         desk.select_option("#id_kind", "theory")
         desk.fill("#id_default_hours", "2")
@@ -174,7 +206,8 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
 
         # 5. ... creates the branch's class for its mobile members (the rule), open to enrol, with the course,
         # then Tuesday and Thursday evenings for three weeks.
-        desk.goto("/cohorts/new/")
+        menu(desk, "teaching", "cohorts")
+        desk.get_by_role("link", name="新建班次").click()
         desk.fill("#id_name", COHORT)
         desk.select_option("#id_organization", label=f"\u3000\u3000{BRANCH}")
         desk.select_option("#id_courses", label="新修订党章学习")
@@ -203,14 +236,13 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         rule.get_by_role("button", name="生成课次").click()
         expect(success(desk)).to_contain_text("已按规则生成6个课次")
         expect(desk.locator("#sessions tbody tr")).to_have_count(6)
-        cohort_url = desk.url
         desk.close()
 
         # 6. The secretary chooses her password and gives 王志强 an activation code from his page.
         secretary = new_page(viewport=DESKTOP, base_url=live_server.url)
         sign_in(secretary, "13900000002", secretary_password)
         first_password(secretary, secretary_password, PASSWORDS["secretary"])
-        secretary.goto("/members/")
+        menu(secretary, "people", "members")
         secretary.locator("#roster").get_by_role("link", name="王志强").click()
         expect(secretary.locator("#account")).to_contain_text("未激活 · 未发放激活码")
         secretary.get_by_role("button", name="生成激活码").click()
@@ -226,7 +258,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         phone.fill("#id_new_password2", PASSWORDS["member"])
         phone.get_by_role("button", name="设置密码并登录").click()
         expect(success(phone)).to_contain_text("密码已设置，账号已激活")
-        phone.goto("/me/schedule/")
+        phone_menu(phone, "schedule")
         expect(phone.locator("main")).to_contain_text("近期没有安排课程")
         phone.get_by_role("link", name="报名班次").click()
         card = phone.locator("[data-cohort]", has_text=COHORT)
@@ -237,7 +269,8 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
 
         # 8. A quarter of an hour before the class the secretary puts the check-in screen up; he types its code.
-        secretary.goto(cohort_url)
+        menu(secretary, "teaching", "cohorts")
+        secretary.get_by_role("link", name=COHORT).click()
         today_row = secretary.locator("#sessions tbody tr", has_text=f"{tuesday.isoformat()}")
         today_row.get_by_role("link", name="考勤").click()
         screen_url = secretary.get_by_role("link", name="签到大屏").get_attribute("href")
@@ -247,7 +280,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         expect(digits).to_have_text(re.compile(r"^\d{6}$"))
         expect(secretary.locator("#count")).to_have_text("0")
 
-        phone.goto("/me/schedule/")
+        phone_menu(phone, "schedule")
         today = phone.locator(f'[data-date="{tuesday.isoformat()}"]')
         expect(today).to_contain_text("今天")
         expect(today).to_contain_text("19:00–21:00")
@@ -260,7 +293,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         secretary.goto("about:blank")  # the screen polls; stop it before the data goes
 
         # Checked in before the start: the hours come once the class has begun.
-        phone.goto("/me/hours/")
+        phone_menu(phone, "hours")
         expect(phone.locator("[data-total]")).to_have_attribute("data-total", "0")
         clock.move_to(datetime.combine(tuesday, time(19, 1), BEIJING), tick=False)
         assert credit_started_sessions.call_local() == 1
@@ -268,7 +301,8 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         # 9. The secretary cancels next week's Thursday class.
         secretary.goto(roll_url)
         expect(secretary.locator("#roll tbody tr", has_text="王志强").locator("select")).to_have_value("present")
-        secretary.goto(cohort_url)
+        menu(secretary, "teaching", "cohorts")
+        secretary.get_by_role("link", name=COHORT).click()
         later = secretary.locator("#sessions tbody tr", has_text=thursday_next_week.isoformat())
         later.get_by_role("link", name="修改").click()
         secretary.fill("#session-cancel input[name=reason]", "场地维修")
@@ -277,7 +311,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         expect(cancelled.locator("[data-cancelled]")).to_have_text("已取消")
 
         # 10. His schedule and his calendar feed show it cancelled, and only it.
-        phone.goto("/me/schedule/")
+        phone_menu(phone, "schedule")
         day = phone.locator(f'[data-date="{thursday_next_week.isoformat()}"]')
         expect(day.locator("[data-cancelled]")).to_contain_text("已取消：场地维修")
         expect(phone.locator("[data-cancelled]")).to_have_count(1)
@@ -292,7 +326,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         assert [d for d, s in status.items() if s == "CANCELLED"] == [thursday_next_week]
 
         # 11. The ledger shows the two hours: on his phone, and on the secretary's compliance page.
-        phone.goto("/me/hours/")
+        phone_menu(phone, "hours")
         expect(phone.locator("[data-total]")).to_have_attribute("data-total", "2.0")
         entry = phone.locator("#entries [data-entry]")
         expect(entry).to_have_count(1)
@@ -301,7 +335,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         expect(entry).to_contain_text("+2")
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
 
-        secretary.goto("/study-hours/")
+        menu(secretary, "study", "ledger")
         expect(secretary.locator('[data-stat="members"]')).to_have_text("3")
         expect(secretary.locator('[data-stat="hours"]')).to_have_text("2")
         expect(secretary.locator("#compliance tbody tr", has_text=BRANCH)).to_contain_text("2")
