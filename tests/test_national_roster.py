@@ -133,3 +133,9 @@ def test_the_export_can_write_the_national_layout_which_imports_again(people):
     assert sheet.max_row == Member.objects.count() + 1
     again = services.roster_import(people["users"]["principal"], response.content)
     assert (again.created, again.updated, again.errors) == (0, 0, [])
+
+
+def test_the_import_page_says_a_national_export_is_taken_as_it_is(people):
+    response = login(people["users"]["secretary"]).get(reverse("people:member_import"))
+    assert response.status_code == 200
+    assert "全国党员管理信息系统导出的名单，不必改成模板" in response.content.decode()
