@@ -152,6 +152,7 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         upload(desk, tree_xlsx(), "组织架构.xlsx")
         expect(desk.locator(".tree")).to_contain_text(BRANCH)
         menu(desk, "people", "import")
+        expect(desk.locator("#national-layout")).to_contain_text("全国党员管理信息系统")
         upload(desk, national_roster(), "全国党员管理信息系统导出.xlsx")
         expect(success(desk)).to_contain_text("新增 3 人")
         roster = desk.locator("#roster")
