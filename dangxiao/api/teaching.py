@@ -408,6 +408,7 @@ def session_create(request, body: SessionIn):
         session = services.session_create(
             cohort,
             by=request.user,
+            request=request,
             override_reason=body.override_reason,
             title=body.title.strip(),
             starts_at=_aware(body.starts_at),
@@ -433,6 +434,7 @@ def schedule_rule_create(request, cohort_id: int, body: ScheduleRuleIn):
         rule, sessions = services.schedule_rule_create(
             cohort,
             by=request.user,
+            request=request,
             override_reason=body.override_reason,
             weekdays=body.weekdays,
             start_time=body.start_time,

@@ -1,5 +1,5 @@
-"""Write paths that change cohorts and sessions after they were created: edit a cohort, close, reopen and
-archive its enrolment; edit, reschedule and cancel a session. Every change is audited.
+"""Write paths of cohorts and sessions: create a cohort; edit it, close, reopen and archive its enrolment;
+edit, reschedule and cancel a session. Every change is audited.
 
 A session's time is fixed once it has started (its marks and 学时 hang on it) and a cancelled session stays
 cancelled; members' calendars pick up every change through the session's iCalendar SEQUENCE.
@@ -19,7 +19,7 @@ from dangxiao.people.models import User
 from .conflicts import session_conflicts
 from .models import Cohort, Enrollment, Session
 from .rules import TargetRule
-from .services import TeachingError, _check_bookable, _enrolled_count, _locked, _refuse_or_keep
+from .services import RuleEnrolment, TeachingError, _check_bookable, _enrolled_count, _locked, _refuse_or_keep, cohort_enroll_by_rule
 
 MAX_SEATS = 100_000
 
@@ -46,6 +46,59 @@ def _refuse_archived(cohort: Cohort) -> None:
 
 
 # --- Cohorts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cohort_create(
+    school,
+    organization,
+    *,
+    name: str,
+    mode: str,
+    rule: TargetRule,
+    rule_description: str,
+    seat_limit: int | None = None,
+    auto_enrol: bool = False,
+    self_enrol_open: bool = False,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    courses=(),
+    request=None,
+) -> tuple[Cohort, RuleEnrolment | None]:
+    """Create a cohort run by `organization` in `school` (the caller has checked both are in scope), with its
+    courses; with `auto_enrol`, enrol everyone its rule selects at once (the result is returned). Audited.
+    Refused (TeachingError, nothing written) for an empty name, dates outside 2000–2100 or ending before
+    they start, seats out of range, or a course of another school."""
+    name = (name or "").strip()
+    if not name:
+        raise TeachingError(_("请填写班次名称"))
+    if not all(is_sane_date(d) for d in (starts_on, ends_on) if d is not None):
+        raise TeachingError(sane_date_message())
+    if starts_on and ends_on and ends_on < starts_on:
+        raise TeachingError(_("结业日期不能早于开班日期"))
+    if seat_limit is not None and not 1 <= seat_limit <= MAX_SEATS:
+        raise TeachingError(_("名额最多为%(n)s") % {"n": MAX_SEATS})
+    for course in courses:
+        if course.school_id != school.pk:
+            raise TeachingError(_("课程“%(course)s”不属于本班次所在的党校") % {"course": course.title})
+    cohort = Cohort.objects.create(
+        school=school,
+        organization=organization,
+        name=name[:120],
+        mode=mode,
+        target_rule=rule.to_json(),
+        target_description=rule_description[:200],
+        seat_limit=seat_limit,
+        auto_enrol=auto_enrol,
+        self_enrol_open=self_enrol_open,
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
+    cohort.courses.set(courses)
+    result = cohort_enroll_by_rule(cohort) if auto_enrol else None
+    detail = {"rule": cohort.target_rule, "enrolled": result.enrolled if result else 0}
+    _audit(request, "record_create", cohort, organization.pk, f"新建班次：{cohort.name}", detail)
+    return cohort, result
 
 
 @transaction.atomic

@@ -132,9 +132,23 @@ def rule_dates(weekdays: list[int], starts_on: date, ends_on: date, skip: set[da
     return days
 
 
+def _audit_scheduled(request, obj, cohort: Cohort, summary: str, detail: dict) -> None:
+    audit_record(
+        request,
+        "record_create",
+        organization_id=cohort.organization_id,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        summary=summary,
+        detail=detail,
+    )
+
+
 @transaction.atomic
-def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> tuple[ScheduleRule, list[Session]]:
-    """Create a weekly rule and every session it generates, all or none.
+def schedule_rule_create(
+    cohort: Cohort, *, by: User, override_reason: str = "", request=None, **fields
+) -> tuple[ScheduleRule, list[Session]]:
+    """Create a weekly rule and every session it generates, all or none; audited.
 
     Raises ConflictError listing every clash (naming the other booking) unless a reason is given.
     """
@@ -179,6 +193,8 @@ def schedule_rule_create(cohort: Cohort, *, by: User, override_reason: str = "",
         )
     _refuse_or_keep(conflicts, sessions, by, override_reason)
     Session.objects.bulk_create(sessions)
+    summary = f"按周排课：{cohort.name}，{len(sessions)}个课次"
+    _audit_scheduled(request, rule, cohort, summary, {"sessions": len(sessions), "override_reason": sessions[0].override_reason})
     return rule, sessions
 
 
@@ -215,8 +231,8 @@ def _refuse_or_keep(conflicts: list[Conflict], sessions: list[Session], by: User
 
 
 @transaction.atomic
-def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fields) -> Session:
-    """A one-off session. Raises ConflictError naming each clash, unless a written reason is given;
+def session_create(cohort: Cohort, *, by: User, override_reason: str = "", request=None, **fields) -> Session:
+    """A one-off session; audited. Raises ConflictError naming each clash, unless a written reason is given;
     TeachingError for a date outside 2000–2100 (see `core.params`) or an end before the start."""
     if not (is_sane_date(timezone.localtime(fields["starts_at"])) and is_sane_date(timezone.localtime(fields["ends_at"]))):
         raise TeachingError(sane_date_message())
@@ -235,6 +251,8 @@ def session_create(cohort: Cohort, *, by: User, override_reason: str = "", **fie
     )
     _refuse_or_keep(conflicts, [session], by, override_reason)
     session.save()
+    when = f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}"
+    _audit_scheduled(request, session, cohort, f"添加课次：{cohort.name} {when}", {"override_reason": session.override_reason})
     return session
 
 

@@ -23,7 +23,7 @@ from dangxiao.people.models import Member
 from dangxiao.school.selectors import school_for_organization, user_school
 from dangxiao.school.teacher_selectors import bookable_teachers
 
-from . import ical, selectors, services
+from . import changes, ical, selectors, services
 from .courses import offered_courses
 from .forms import CohortForm, ScheduleRuleForm, SessionForm
 from .models import CalendarFeed, Cohort, Course, Enrollment
@@ -66,30 +66,34 @@ def cohort_create(request):
         data = form.cleaned_data
         org = access.get_organization_or_404(request.user, data["organization"], orgs)
         rule = TargetRule(flags=tuple(data["flags"]), positions=tuple(data["positions"]), age_bands=tuple(data["age_bands"]))
-        cohort = Cohort.objects.create(
-            school=school_for_organization(org) or school,
-            organization=org,
-            name=data["name"],
-            mode=data["mode"],
-            target_rule=rule.to_json(),
-            target_description=_stored_description(rule),
-            seat_limit=data["seat_limit"],
-            auto_enrol=data["auto_enrol"],
-            self_enrol_open=data["self_enrol_open"],
-            starts_on=data["starts_on"],
-            ends_on=data["ends_on"],
-        )
-        cohort.courses.set(data["courses"])
-        if cohort.auto_enrol:
-            result = services.cohort_enroll_by_rule(cohort)
-            messages.success(
-                request,
-                _("班次已创建，按规则报名%(enrolled)s人，候补%(waitlisted)s人。")
-                % {"enrolled": result.enrolled, "waitlisted": result.waitlisted},
+        try:
+            cohort, result = changes.cohort_create(
+                school_for_organization(org) or school,
+                org,
+                name=data["name"],
+                mode=data["mode"],
+                rule=rule,
+                rule_description=_stored_description(rule),
+                seat_limit=data["seat_limit"],
+                auto_enrol=data["auto_enrol"],
+                self_enrol_open=data["self_enrol_open"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                courses=data["courses"],
+                request=request,
             )
+        except services.TeachingError as exc:
+            form.add_error(None, str(exc))
         else:
-            messages.success(request, _("班次已创建。"))
-        return redirect("teaching:cohort_detail", cohort.pk)
+            if result is not None:
+                messages.success(
+                    request,
+                    _("班次已创建，按规则报名%(enrolled)s人，候补%(waitlisted)s人。")
+                    % {"enrolled": result.enrolled, "waitlisted": result.waitlisted},
+                )
+            else:
+                messages.success(request, _("班次已创建。"))
+            return redirect("teaching:cohort_detail", cohort.pk)
     return render(request, "teaching/cohort_form.html", {"active": "cohorts", "form": form}, status=422 if form.errors else 200)
 
 
@@ -227,6 +231,7 @@ def cohort_rule_create(request, pk: int):
             _rule, sessions = services.schedule_rule_create(
                 cohort,
                 by=request.user,
+                request=request,
                 override_reason=data.pop("override_reason"),
                 weekdays=data["weekdays"],
                 skip_dates=data["skip_dates"],
@@ -268,6 +273,7 @@ def cohort_session_create(request, pk: int):
             services.session_create(
                 cohort,
                 by=request.user,
+                request=request,
                 override_reason=data["override_reason"],
                 title=data["title"],
                 starts_at=datetime.combine(data["date"], data["start_time"], tz),
