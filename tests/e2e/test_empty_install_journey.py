@@ -3,7 +3,7 @@
 The superuser creates the working committee and school and appoints the principal; the principal imports
 the organisation tree and a roster exported from the national system (全国党员管理信息系统), appoints a
 secretary, adds a venue, a teacher and a course, and creates a cohort for the mobile members with a weekly
-schedule; the secretary gives a member an activation code; the member activates the account, enrols and
+schedule, and finds each step in the audit log; the secretary gives a member an activation code; the member activates the account, enrols and
 checks in on a 390-px phone; the secretary cancels a later session; the member's schedule and calendar
 feed show it cancelled; the study hours reach the member's ledger and the secretary's compliance page.
 
@@ -237,6 +237,14 @@ def test_from_an_empty_install_to_study_hours_in_pages(live_server, new_page):
         rule.get_by_role("button", name="生成课次").click()
         expect(success(desk)).to_contain_text("已按规则生成6个课次")
         expect(desk.locator("#sessions tbody tr")).to_have_count(6)
+
+        # Each of those steps is in the school's audit log, the class and its schedule included.
+        desk.locator('[data-nav="audit"]').click()
+        log = desk.locator("main table tbody")
+        for summary in ("新建阵地：青山祠社区党群服务中心", f"新建班次：{COHORT}", f"按周排课：{COHORT}，6个课次"):
+            expect(log).to_contain_text(summary)
+        for action in ("导入组织架构", "导入名单", "授予角色", "新增讲师", "新增课程"):
+            expect(log).to_contain_text(action)
         desk.close()
 
         # 6. The secretary chooses her password and gives 王志强 an activation code from his page.
