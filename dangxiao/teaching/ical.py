@@ -1,12 +1,17 @@
 """iCalendar (RFC 5545) documents for the private feeds, readable by standard calendar software."""
 
-from datetime import timedelta
+import hashlib
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The feeds render with this DTSTAMP first, so that the digest of the document (its ETag) depends on what
+# it carries only; `restamp` then puts the time the feed last changed in its place.
+STABLE_STAMP = datetime(1970, 1, 1, tzinfo=UTC)
+_STABLE_LINE = b"DTSTAMP:19700101T000000Z"
 
 
 def _vtimezone() -> Timezone:
@@ -21,7 +26,7 @@ def _vtimezone() -> Timezone:
     return tz
 
 
-def build(name: str, sessions, site_url: str) -> bytes:
+def build(name: str, sessions, site_url: str, stamp: datetime | None = None) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Dangxiao//党校管理平台//ZH")
     cal.add("version", "2.0")
@@ -29,7 +34,7 @@ def build(name: str, sessions, site_url: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", "Asia/Shanghai")
     cal.add_component(_vtimezone())
-    now = timezone.now()
+    now = stamp or timezone.now()
     for s in sessions:
         event = Event()
         event.add("uid", f"session-{s.pk}@dangxiao")
@@ -52,3 +57,12 @@ def build(name: str, sessions, site_url: str) -> bytes:
             event.add("status", "CANCELLED")
         cal.add_component(event)
     return cal.to_ical()
+
+
+def restamp(document: bytes, stamp: datetime) -> bytes:
+    """`document`, built with STABLE_STAMP, with `stamp` as every event's DTSTAMP."""
+    return document.replace(_STABLE_LINE, b"DTSTAMP:" + stamp.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ").encode())
+
+
+def digest(document: bytes) -> str:
+    return hashlib.sha256(document).hexdigest()[:32]

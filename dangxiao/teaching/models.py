@@ -213,6 +213,10 @@ class CalendarFeed(models.Model):
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds")
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_feeds")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the feed last carried (a digest of its document) and since when: its ETag and Last-Modified
+    # for calendar apps that poll, and the DTSTAMP of its events.
+    content_digest = models.CharField(max_length=32, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("日历订阅")

@@ -274,6 +274,16 @@ def calendar_feed_for(*, member=None, teacher=None, venue=None, holder: User | N
         return CalendarFeed.objects.get(**owner)
 
 
+def calendar_feed_seen(feed: CalendarFeed, digest: str) -> CalendarFeed:
+    """Note that `feed` now carries the document whose digest is `digest`. When the digest differs from the
+    one stored, `content_digest` takes it and `changed_at` becomes now (one UPDATE, only on a change);
+    otherwise nothing is written. Not audited: it records what a read saw, not a decision. Cannot fail."""
+    if feed.content_digest != digest or feed.changed_at is None:
+        feed.content_digest, feed.changed_at = digest, timezone.now().replace(microsecond=0)
+        CalendarFeed.objects.filter(pk=feed.pk).update(content_digest=digest, changed_at=feed.changed_at)
+    return feed
+
+
 def calendar_feed_reset(feed: CalendarFeed) -> CalendarFeed:
     """A new private URL; the old one stops working at once."""
     feed.token = secrets.token_urlsafe(32)

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dangxiao.core import access
 from dangxiao.core.params import date_param
@@ -409,9 +411,9 @@ def my_feed_reset(request):
     return redirect("attendance:my_schedule")
 
 
-def calendar_feed(request, token: str):
-    """The private iCalendar feed: the token is the credential, so no sign-in is needed. A venue's or
-    teacher's feed carries what its holder may see, and only while they may still hold it."""
+def _feed_document(token: str):
+    """The feed and the document it carries, built with the stable DTSTAMP; Http404 for an unknown or revoked
+    token, or a holder who may no longer hold it."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("member", "teacher", "venue", "holder"), token=token)
     if feed.member:
         name, sessions = f"{feed.member.name}的党校课表", selectors.feed_sessions(member=feed.member)
@@ -421,11 +423,30 @@ def calendar_feed(request, token: str):
             name, sessions = f"{feed.teacher.name}的授课安排", selectors.feed_sessions(teacher=feed.teacher, holder=feed.holder)
         else:
             name, sessions = f"{feed.venue.name}场地安排", selectors.feed_sessions(venue=feed.venue, holder=feed.holder)
-    body = ical.build(name, sessions, request.build_absolute_uri(reverse("home")))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    return feed, name, sessions
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """The private iCalendar feed: the token is the credential, so no sign-in is needed. A venue's or
+    teacher's feed carries what its holder may see, and only while they may still hold it.
+
+    Calendar apps poll: the ETag is a digest of the document rendered with a fixed DTSTAMP, so it moves
+    with anything the feed shows (an edit, a reschedule, a cancellation, a session or enrolment added or
+    removed, a renamed venue) and with nothing else; Last-Modified is when that digest last changed. Both
+    answer If-None-Match / If-Modified-Since with a 304. A refused token is a short text/plain 404."""
+    try:
+        feed, name, sessions = _feed_document(token)
+    except Http404:
+        return HttpResponseNotFound("Not found: unknown or revoked calendar feed.\n", content_type="text/plain; charset=utf-8")
+    body = ical.build(name, sessions, request.build_absolute_uri(reverse("home")), stamp=ical.STABLE_STAMP)
+    feed = services.calendar_feed_seen(feed, ical.digest(body))
+    response = HttpResponse(ical.restamp(body, feed.changed_at), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="dangxiao.ics"'
     response["Cache-Control"] = "private, max-age=300"
-    return response
+    response["ETag"] = f'"{feed.content_digest}"'
+    response["Last-Modified"] = http_date(feed.changed_at.timestamp())
+    return get_conditional_response(request, etag=response["ETag"], last_modified=int(feed.changed_at.timestamp()), response=response)
 
 
 # --- Courses and their private materials ---------------------------------------------------------
