@@ -61,7 +61,8 @@ test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q -n 2 -p no:cacheprovider -m "not sqlite_only"
 
 # Benchmarks are reports, not tests (README "Benchmarks"): the roster import on SQLite and on PostgreSQL,
-# then check-ins through gunicorn, driven by wrk, on both. Each writes its figures under var/bench/.
+# then check-ins through gunicorn, driven by wrk, on both, then the weight of a member's phone pages in
+# Chromium (bench/page_weight.py). Each writes its figures under var/bench/.
 bench: install
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(PY) bench/run.py
@@ -69,6 +70,7 @@ bench: install
 	BENCH_DATABASE_URL=$(PG_BENCH_URL) $(PY) bench/run.py
 	cp var/bench/roster_import.json var/bench/roster_import-postgresql.json
 	PG_ADMIN_URL=$(PG_BENCH_URL) $(PY) bench/checkin.py
+	$(PY) bench/page_weight.py
 
 lint: install
 	$(VENV)/bin/ruff check .
