@@ -53,6 +53,8 @@ def test_a_feed_answers_with_an_etag_and_last_modified(feed):
     again = get(feed["url"])
     assert again["ETag"] == response["ETag"] and again["Last-Modified"] == response["Last-Modified"]
     assert again.content == response.content  # byte-identical while nothing changes: DTSTAMP is the change time
+    stamp = Calendar.from_ical(response.content).walk("VEVENT")[0].decoded("dtstamp")
+    assert http_date(stamp.timestamp()) == response["Last-Modified"]
 
 
 def test_a_matching_if_none_match_is_a_304_with_no_body_and_the_same_validators(feed):
