@@ -5,15 +5,17 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from dangxiao.core.models import AuditEvent
 from dangxiao.teaching import services
-from dangxiao.teaching.models import Course, Enrollment, Session
+from dangxiao.teaching.models import Cohort, Course, Enrollment, Session
 
 from .conftest import login
 from .factories import make_cohort, make_member, make_school, make_user
+from .test_api import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,60 @@ def test_api_close_reopen_archive_and_scope(c):
     response = api(secretary, "post", f"/api/v1/cohorts/{cohort.pk}/archive")
     assert response.status_code == 200 and response.json()["archived"] is True
     assert api(secretary, "post", f"/api/v1/cohorts/{cohort.pk}/reopen-enrolment").status_code == 422
+
+
+# --- Creating a cohort through the API ------------------------------------------------------------
+
+
+def api_post(user, url: str, body: dict):
+    client = Client(headers={"Authorization": f"Bearer {token_for(user)}"})
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_the_api_creates_a_cohort_as_the_page_does_enrolling_by_its_rule_and_audited(c):
+    body = {
+        "name": "第一支部党章学习班",
+        "organization_id": c["tree"]["C1-1"].pk,
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+        "seat_limit": 30,
+        "course_ids": [c["course"].pk],
+        "auto_enrol": True,
+    }
+    response = api_post(c["users"]["secretary"], "/api/v1/cohorts", body)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    cohort = Cohort.objects.get(pk=created["cohort"]["id"])
+    assert cohort.name == "第一支部党章学习班" and cohort.organization == c["tree"]["C1-1"]
+    assert list(cohort.courses.all()) == [c["course"]]
+    assert created["enrolled"] == Enrollment.objects.filter(cohort=cohort).count() == len(c["members"]["c1_1"])
+    assert AuditEvent.objects.filter(object_type="cohort", object_id=str(cohort.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"organization_id": "C2-1"}, "organization_id"),  # not the secretary's
+        ({"organization_id": 999999}, "organization_id"),
+        ({"course_ids": [999999]}, "course_ids"),
+        ({"name": " "}, None),
+        ({"starts_on": "2026-12-31", "ends_on": "2026-12-01"}, None),
+        ({"target_rule": {"flags": ["nonsense"]}}, "target_rule"),
+    ],
+)
+def test_the_api_refuses_a_bad_cohort_with_422_and_writes_nothing(c, changes, field):
+    body = {"name": "新班", "organization_id": c["tree"]["C1-1"].pk}
+    body.update(changes)
+    if body["organization_id"] == "C2-1":
+        body["organization_id"] = c["tree"]["C2-1"].pk
+    before = Cohort.objects.count()
+    response = api_post(c["users"]["secretary"], "/api/v1/cohorts", body)
+    assert response.status_code == 422, response.content
+    if field:
+        assert response.json()["errors"][0]["field"] == field
+    assert Cohort.objects.count() == before
+
+
+def test_a_member_cannot_create_a_cohort(c):
+    response = api_post(c["users"]["member"], "/api/v1/cohorts", {"name": "新班", "organization_id": c["tree"]["C1-1"].pk})
+    assert response.status_code in (403, 404) and not Cohort.objects.filter(name="新班").exists()

@@ -9,12 +9,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from dangxiao.core import access
+from dangxiao.school.selectors import school_for_organization
 from dangxiao.teaching import changes, selectors
+from dangxiao.teaching.courses import offered_courses
 from dangxiao.teaching.models import Cohort, Session
 from dangxiao.teaching.open_cohorts import open_cohorts
 from dangxiao.teaching.rules import TargetRule
@@ -69,6 +72,81 @@ class CohortPatch(Schema):
     seat_limit: int | None = Field(None, ge=1, le=100_000, description="名额；null 为不限")
     target_rule: TargetRuleIn | None = None
     course_ids: list[Id] | None = Field(None, max_length=100)
+
+
+class CohortIn(Schema):
+    name: str = Field(..., max_length=120)
+    organization_id: Id = Field(..., description="主办组织：调用者管理范围内的组织")
+    mode: Cohort.Mode = Cohort.Mode.IN_PERSON
+    starts_on: SaneDate | None = None
+    ends_on: SaneDate | None = None
+    seat_limit: int | None = Field(None, ge=1, le=100_000, description="名额；null 为不限")
+    target_rule: TargetRuleIn = TargetRuleIn()
+    course_ids: list[Id] = Field([], max_length=100)
+    auto_enrol: bool = Field(False, description="创建后立即按规则报名")
+    self_enrol_open: bool = Field(False, description="允许党员在手机上自行报名")
+
+
+class CohortCreated(Schema):
+    cohort: CohortDetailOut
+    enrolled: int | None = None
+    waitlisted: int | None = None
+
+
+@router.post(
+    "/cohorts",
+    response={201: CohortCreated, 404: ErrorBody, 422: ErrorBody},
+    summary="Create a cohort run by an organisation the caller manages, optionally enrolling by its rule at once",
+)
+def cohort_create(request, body: CohortIn):
+    """The same service as the page (teaching.changes.cohort_create): checks, write, optional enrolment, audit."""
+    scope = access.scope_for(request.user)
+    access.require(scope.can_view_roster)
+    managed = access.filter_organizations(request.user).filter(access.staff_q(scope, "path") or Q())
+    organization = managed.filter(pk=body.organization_id, dissolved_on__isnull=True).first()
+    if organization is None:
+        return _refused(_("组织不存在或不在您的管理范围内"), "organization_id")
+    school = school_for_organization(organization)
+    if school is None:
+        return _refused(_("该组织所属的党工委尚未设立党校"), "organization_id")
+    courses = list(
+        offered_courses(access.filter_school_objects(request.user, "teaching.Course").filter(school=school)).filter(pk__in=body.course_ids)
+    )
+    if len(courses) != len(set(body.course_ids)):
+        return _refused(_("课程不存在或不属于本班次所在的党校"), "course_ids")
+    given = {k: list(v) for k, v in body.target_rule.dict().items() if v}
+    rule = TargetRule.from_json(given)  # the cohort's organisation bounds it, as on the page
+    kept = {k: v for k, v in rule.to_json().items() if k != "organization_paths"}
+    if {k: sorted(v) for k, v in kept.items()} != {k: sorted(v) for k, v in given.items()}:
+        return _refused(_("培训对象规则中有无法识别的条件"), "target_rule")
+    with translation.override(settings.LANGUAGE_CODE):
+        description = rule.describe()
+    try:
+        cohort, result = changes.cohort_create(
+            school,
+            organization,
+            name=body.name,
+            mode=body.mode,
+            rule=rule,
+            rule_description=description,
+            seat_limit=body.seat_limit,
+            auto_enrol=body.auto_enrol,
+            self_enrol_open=body.self_enrol_open,
+            starts_on=body.starts_on,
+            ends_on=body.ends_on,
+            courses=courses,
+            request=request,
+        )
+    except TeachingError as exc:
+        return _refused(str(exc))
+    return Status(
+        201,
+        {
+            "cohort": _detail(request, cohort),
+            "enrolled": result.enrolled if result else None,
+            "waitlisted": result.waitlisted if result else None,
+        },
+    )
 
 
 def _managed_cohort(request, cohort_id: int) -> Cohort:
