@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core import checks
 from django.core.files.storage import FileSystemStorage
 
 PREFIX = "vendor"
@@ -37,7 +37,12 @@ class VendorFinder(BaseFinder):
     def check(self, **kwargs):
         missing = [f for f in FILES if not (_root() / f).is_file()]
         if missing:
-            return [Error(f"node_modules lacks {', '.join(missing)}: run `make install` (npm ci)", id="dangxiao.E001")]
+            return [
+                checks.Warning(
+                    f"node_modules lacks {', '.join(missing)}: run `make install` (npm ci); pages will miss their styles and scripts",
+                    id="dangxiao.W001",
+                )
+            ]
         return []
 
     def find(self, path, find_all=False, **kwargs):
