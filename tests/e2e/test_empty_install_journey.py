@@ -14,18 +14,17 @@ periodic task that credits check-ins made before a session started can run, as h
 
 import re
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from icalendar import Calendar
-from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
 from dangxiao.attendance.tasks import credit_started_sessions
 from dangxiao.people.models import User
 from tests import factories as f
+from tests.test_national_roster import national
 
 from .conftest import DESKTOP, PHONE
 from .helpers import sign_in
@@ -37,26 +36,6 @@ BRANCH = "青山祠社区第一党支部"
 COHORT = "流动党员冬训班"
 LESSON = "流动党员学习课"
 PASSWORDS = {"principal": "Qingshan@2026x", "secretary": "Zhangxl@2026x", "member": "Wangzq@2026x"}
-# As the national system exports it, with columns the product does not keep (序号, 籍贯, 是否失联党员).
-NATIONAL_HEADERS = [
-    "序号",
-    "姓名",
-    "性别",
-    "公民身份号码",
-    "民族",
-    "籍贯",
-    "出生日期",
-    "学历",
-    "人员类别",
-    "所在党支部",
-    "入党日期",
-    "转正日期",
-    "工作岗位",
-    "手机号码",
-    "家庭住址",
-    "是否流动党员",
-    "是否失联党员",
-]
 
 
 def national_roster() -> bytes:
@@ -66,17 +45,14 @@ def national_roster() -> bytes:
         ("王志强", "男", date(1990, 5, 12), "正式党员", "2015-06-20", "2016-06-20", "快递员", "13900000003", "是"),
         ("赵敏", "女", date(1996, 9, 30), "预备党员", "2026-06-01", None, "教师", "13900000007", "否"),
     ]
-    wb = Workbook()
-    ws = wb.active
-    ws.append(NATIONAL_HEADERS)
-    for n, (name, gender, born, kind, joined, confirmed, job, phone, mobile) in enumerate(people, start=1):
-        ws.append(
-            [n, name, gender, f.valid_id_number(born, seq=n), "汉族", "湖南长沙", born.isoformat(), "大学本科", kind, BRANCH]
-            + [joined, confirmed, job, phone, "天心区青山祠1号", mobile, "否"]
-        )
-    buffer = BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    keys = ("姓名", "性别", "出生日期", "人员类别", "入党日期", "转正日期", "工作岗位", "手机号码", "是否流动党员")
+    rows = [
+        dict(zip(keys, (name, gender, born.isoformat(), kind, joined, confirmed, job, phone, mobile), strict=True))
+        | {"公民身份号码": f.valid_id_number(born, seq=n), "民族": "汉族", "籍贯": "湖南长沙", "学历": "大学本科"}
+        | {"所在党支部": BRANCH, "家庭住址": "天心区青山祠1号", "是否失联党员": "否"}
+        for n, (name, gender, born, kind, joined, confirmed, job, phone, mobile) in enumerate(people, start=1)
+    ]
+    return national(rows)
 
 
 def first_password(page: Page, temporary: str, new: str) -> None:
