@@ -45,7 +45,13 @@ class TokenInfo(Schema):
     current: bool
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: Message, 403: Message}, summary="Sign in and get a bearer token")
+@router.post(
+    "/auth/token",
+    auth=None,
+    # 429: the account or the address is locked after too many failures (people/throttle.py), with Retry-After.
+    response={200: TokenOut, 401: Message, 403: Message, 429: Message},
+    summary="Sign in and get a bearer token",
+)
 def token_create(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password, activation=True)
     if user is None:
@@ -60,7 +66,7 @@ def token_create(request, credentials: Credentials):
 @router.post(
     "/auth/activate",
     auth=None,
-    response={200: TokenOut, 400: Problems, 401: Message},
+    response={200: TokenOut, 400: Problems, 401: Message, 429: Message},
     summary="Set a new password with an activation code (or the current password) and get a bearer token",
 )
 def activate(request, body: Activation):

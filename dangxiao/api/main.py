@@ -20,7 +20,7 @@ from .members import router as _members  # noqa: F401  (adds the member writes t
 # The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
 from .network import router as school_router
 from .online import router as online_router
-from .openapi import document_errors
+from .openapi import DocumentSchema, document_errors
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .teachers import router as teachers_router
@@ -30,8 +30,10 @@ from .teaching import router as teaching_router
 
 class DangxiaoAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        """The document with every operation's common refusals declared (api/openapi.py)."""
-        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+        """The document with one name per schema and every operation's common refusals declared (api/openapi.py)."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return document_errors(DocumentSchema(self, path_prefix))
 
 
 api = DangxiaoAPI(

@@ -11,10 +11,19 @@ it is added here once instead of in 60 decorators:
   414  a request line too long for the web server, refused before the application (no JSON body)
   422  a parameter or field that fails validation: `{detail, errors: [{field, message}]}`; where an
        operation answers one of these with a body of its own too, the document offers both (anyOf)
-  429  too many attempts (the operations that throttle say so themselves)
+  429  too many attempts (the operations that throttle say so themselves, with `Retry-After`)
+
+Component names are unique (`DocumentSchema`): django-ninja files every schema under its class name, so two
+classes of one name (the partners' and the courses' `Kind`) overwrote each other and one operation was
+documented with the other's type.
 """
 
+import re
+import sys
 from copy import deepcopy
+
+from ninja.openapi.schema import OpenAPISchema
+from ninja.schema import NinjaGenerateJsonSchema
 
 DETAIL = {
     "title": "Detail",
@@ -53,6 +62,15 @@ DESCRIPTIONS = {
 }
 THROTTLED_SIGN_IN = ("/auth/token", "/auth/activate")
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+RETRY_AFTER = {
+    "description": "再试之前应等待的秒数（至多）",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def binary(content_type: str, description: str) -> dict:
+    """`openapi_extra` for an operation that answers a file: its 200 is that type's bytes, not JSON."""
+    return {"responses": {200: {"description": description, "content": {content_type: {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 def _ref(name: str) -> dict:
@@ -93,5 +111,90 @@ def document_errors(schema: dict) -> dict:
                     responses[key] = _json({"anyOf": [own, common]}, responses[key].get("description") or DESCRIPTIONS[status])
             # The web server itself (gunicorn) refuses a request line over 4 KB before the application sees it.
             responses.setdefault(414, {"description": DESCRIPTIONS[414]})
+            if 429 in responses:
+                responses[429].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+                if responses[429].get("description") in (None, "Too Many Requests"):
+                    responses[429]["description"] = DESCRIPTIONS[429]
             operation["responses"] = dict(sorted(responses.items()))
     return schema
+
+
+# --- Unique component names -----------------------------------------------------------------------------
+
+_SIMPLE_REF = re.compile(r"(?P<path>[\w.]+):(?P<id>\d+)")
+
+
+def _split_path(path: str) -> tuple[str, list[str]]:
+    """("dangxiao.school.models", ["Partner", "Kind"]) for "dangxiao.school.models.Partner.Kind"."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:cut]) in sys.modules:
+            return ".".join(parts[:cut]), parts[cut:]
+    return "", parts
+
+
+class _Names:
+    """The names given in one document, so that a class never takes a name another class holds."""
+
+    def __init__(self):
+        self.holder: dict[str, str] = {}  # name → the class path (module.qualname) it stands for
+
+    def name(self, path: str) -> str:
+        """A nested class is named by its outer classes (`Partner.Kind` → `PartnerKind`); a name another
+        class already holds is prefixed with its module (`members.LeaveIn` → `MembersLeaveIn`), then its
+        whole path."""
+        module, qualname = _split_path(path)
+        candidates = ["".join(qualname)]
+        if module:
+            candidates.append(module.rsplit(".", 1)[-1].title().replace("_", "") + candidates[0])
+            candidates.append("".join(p.title().replace("_", "") for p in module.split(".")) + candidates[0])
+        for candidate in candidates:
+            if self.holder.setdefault(candidate, path) == path:
+                return candidate
+        return candidates[-1]
+
+
+def _generator(names: _Names) -> type[NinjaGenerateJsonSchema]:
+    class UniqueNames(NinjaGenerateJsonSchema):
+        def get_defs_ref(self, core_mode_ref):
+            core_ref, mode = core_mode_ref
+            if match := _SIMPLE_REF.fullmatch(core_ref):
+                # pydantic names a definition after what follows the last dot: give it the unique name there.
+                core_ref = f"{match['path']}.{names.name(match['path'])}:{match['id']}"
+            return super().get_defs_ref((core_ref, mode))
+
+    return UniqueNames
+
+
+class _WithGenerator:
+    """A model whose JSON schema is made by the given generator (django-ninja names its own)."""
+
+    def __init__(self, model, generator):
+        self._model, self._generator = model, generator
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def model_json_schema(self, **kwargs):
+        return self._model.model_json_schema(**{**kwargs, "schema_generator": self._generator})
+
+
+class DocumentSchema(OpenAPISchema):
+    """django-ninja's document, with one name per class among its components."""
+
+    def __init__(self, api, path_prefix: str):
+        self._generator = _generator(_Names())
+        super().__init__(api, path_prefix)
+
+    def _wrap(self, model):
+        return model if isinstance(model, _WithGenerator) else _WithGenerator(model, self._generator)
+
+    def _extract_parameters(self, model):
+        return super()._extract_parameters(self._wrap(model))
+
+    def _create_schema_from_model(self, model, *args, **kwargs):
+        return super()._create_schema_from_model(self._wrap(model), *args, **kwargs)
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        # An enum's title is its class name (`Kind`): a client generator names the type after it.
+        super().add_schema_definitions({name: {**d, "title": name} if "enum" in d else d for name, d in definitions.items()})

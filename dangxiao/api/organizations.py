@@ -18,6 +18,7 @@ from dangxiao.people.models import Organization, Role
 from dangxiao.people.roster import RosterFileError
 from dangxiao.school.first_run import committee_create
 
+from .openapi import binary
 from .params import Id, PageNumber, PageSize
 from .school import paginate
 
@@ -277,7 +278,12 @@ def working_committee_create(request, body: CommitteeIn):
 # --- The tree as a spreadsheet -------------------------------------------------------------------
 
 
-@router.get("/organization-tree/export", response={200: None, 404: Detail}, summary="The organisations the caller manages as .xlsx")
+@router.get(
+    "/organization-tree/export",
+    response={200: None, 404: Detail},
+    summary="The organisations the caller manages as .xlsx",
+    openapi_extra=binary(XLSX, "所管理的组织（.xlsx）"),
+)
 def tree_export(request):
     access.require(access.scope_for(request.user).is_staff)
     response = HttpResponse(org_tree_io.export_workbook(request.user), content_type=XLSX)

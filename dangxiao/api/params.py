@@ -8,14 +8,26 @@ from pydantic import AfterValidator, Field
 
 from dangxiao.core.params import MAX_ID, is_sane_date, sane_date_message
 
+MAX_PAGE_SIZE = 500
 MAX_PAGE = 1_000_000  # with at most 500 a page, far past any list we hold, and far from an overflow
 
 # A row's id (1 … 2⁶³−1).
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A page number of a paginated list.
-PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
-# A page size: any number is accepted and clamped to 1…500 by `paginate`, but it must be a number that fits.
-PageSize = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description=f"页码，从 1 起（至多 {MAX_PAGE}）；超出末页时 items 为空")]
+# A page size: any number that fits is accepted and clamped to 1…500 by `paginate`, as it always was — a
+# client asking for 1000 gets 500 and reads the size used in the answer's `page_size`, rather than a 422
+# that would break the clients written against it. The document says so; the schema keeps the wide bounds.
+PageSize = Annotated[
+    int,
+    Field(
+        ge=-MAX_ID,
+        le=MAX_ID,
+        description=f"每页条数，实际取 1–{MAX_PAGE_SIZE}：小于 1 按 1、大于 {MAX_PAGE_SIZE} 按 {MAX_PAGE_SIZE} 处理；"
+        "所用的值见回答中的 page_size",
+        json_schema_extra={"x-effective-minimum": 1, "x-effective-maximum": MAX_PAGE_SIZE},
+    ),
+]
 
 
 def _sane(value: date | datetime) -> date | datetime:

@@ -13,7 +13,8 @@ from dangxiao.people import selectors, services
 from dangxiao.people.models import Member
 from dangxiao.people.roster import RosterFileError, template_workbook
 
-from .params import Id, PageNumber, PageSize
+from .openapi import binary
+from .params import MAX_PAGE_SIZE, Id, PageNumber, PageSize
 
 router = Router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -121,14 +122,20 @@ def _filters(request, query: MemberQuery) -> selectors.MemberFilters:
 def member_list(request, query: Query[MemberQuery]):
     access.require(access.scope_for(request.user).can_view_roster)
     qs = selectors.member_list(request.user, _filters(request, query))
-    page_size = max(1, min(query.page_size, 500))
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = max(1, query.page)
     count = qs.count()
     items = list(qs[(page - 1) * page_size : page * page_size])
     return {"count": count, "page": page, "page_size": page_size, "items": [_member(m) for m in items]}
 
 
-@router.get("/members/import-template", tags=["members"], summary="The roster import template (.xlsx)", response={200: None})
+@router.get(
+    "/members/import-template",
+    tags=["members"],
+    summary="The roster import template (.xlsx)",
+    response={200: None},
+    openapi_extra=binary(XLSX, "花名册导入模板（.xlsx）"),
+)
 def member_import_template(request):
     access.require(access.scope_for(request.user).can_import_roster)
     data = template_workbook(access.filter_organizations(request.user).order_by("path"))
@@ -141,7 +148,13 @@ class ExportLayout(Schema):
     layout: Literal["template", "national"] = "template"  # national: 全国党员管理信息系统's columns
 
 
-@router.get("/members/export", tags=["members"], summary="The scoped roster as .xlsx (audited)", response={200: None})
+@router.get(
+    "/members/export",
+    tags=["members"],
+    summary="The scoped roster as .xlsx (audited)",
+    response={200: None},
+    openapi_extra=binary(XLSX, "范围内的花名册（.xlsx）"),
+)
 def member_export(request, query: Query[MemberQuery], layout: Query[ExportLayout]):
     access.require(access.scope_for(request.user).can_view_roster)
     filters = _filters(request, query)

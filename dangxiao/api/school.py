@@ -16,7 +16,7 @@ from dangxiao.core import access
 from dangxiao.school.models import Partner, PartnerAgreement, Teacher, Venue
 from dangxiao.teaching.models import Session
 
-from .params import PageNumber, PageSize
+from .params import MAX_PAGE_SIZE, PageNumber, PageSize
 
 router = Router(tags=["school"])
 
@@ -40,7 +40,7 @@ def ref(obj, attr: str = "name") -> dict | None:
 
 def paginate(qs: QuerySet, query: PageQuery, item) -> dict:
     """`{"count", "page", "page_size", "items"}` with the total count, as the members list does."""
-    page_size = max(1, min(query.page_size, 500))
+    page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
     page = max(1, query.page)
     return {
         "count": qs.count(),

@@ -142,4 +142,7 @@ def verify_code(request, code: str):
     found, refused = pdf.verify(code, client_ip(request) or "unknown")
     context = {"checked": True, "found": found, "refused": refused, "code": pdf.normalize_code(code)}
     status = 429 if refused else 200 if found else 404
-    return _public(render(request, "attendance/documents/verify.html", context, status=status))
+    response = render(request, "attendance/documents/verify.html", context, status=status)
+    if refused:
+        response["Retry-After"] = str(pdf.VERIFY_WINDOW_SECONDS)  # the block lasts at most one window
+    return _public(response)

@@ -72,8 +72,11 @@ def lockout_response(request, original_response=None, credentials=None):
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     if request.path.startswith("/api/"):
         message = _("登录失败次数过多，已暂时锁定，请%(minutes)d分钟后再试。") % {"minutes": minutes}
-        return JsonResponse({"detail": message}, status=429)
-    return render(request, "core/lockout.html", {"minutes": minutes}, status=429)
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "core/lockout.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(max(1, round(settings.AXES_COOLOFF_TIME * 3600)))  # the lock's full length
+    return response
 
 
 def throttle_forget(username: str) -> None:
