@@ -2,8 +2,10 @@
 values, page sizes with their effective bounds, files as files, 429 with Retry-After, and for every body an
 example that is valid and works against a school like the demo."""
 
+import datetime
 import enum
 
+import jsonschema_rs
 import pytest
 from django.apps import apps
 from django.db import models
@@ -212,3 +214,33 @@ def test_a_client_guessing_certificate_codes_is_told_when_to_come_back():
         pdf.verification_missed("10.9.1.1")
     refused = Client(REMOTE_ADDR="10.9.1.1").get("/api/v1/certificates/ABCDEFGHJK")
     assert refused.status_code == 429 and int(refused["Retry-After"]) == pdf.VERIFY_WINDOW_SECONDS
+
+
+# --- Examples ----------------------------------------------------------------------------------------------
+
+
+def _validator(document, schema):
+    # JSON Schema's "time" wants an offset; the API takes a wall-clock time ("19:00:00"), as pydantic does.
+    formats = {"time": lambda value: bool(datetime.time.fromisoformat(value))}
+    return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]}, validate_formats=True, formats=formats)
+
+
+def test_every_json_body_has_an_example_valid_against_its_own_schema(document):
+    checked = 0
+    for method, path, operation in operations(document):
+        body = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        assert "example" in body, (method, path)
+        errors = [error.message for error in _validator(document, body["schema"]).iter_errors(body["example"])]
+        assert not errors, (method, path, errors)
+        checked += 1
+    assert checked >= 50
+
+
+def test_every_path_parameter_has_an_example_valid_against_its_schema(document):
+    for method, path, operation in operations(document):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                assert "example" in parameter, (method, path, parameter["name"])
+                assert _validator(document, parameter["schema"]).is_valid(parameter["example"]), (method, path)

@@ -20,7 +20,7 @@ from .members import router as _members  # noqa: F401  (adds the member writes t
 # The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
 from .network import router as school_router
 from .online import router as online_router
-from .openapi import DocumentSchema, document_errors
+from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .teachers import router as teachers_router
@@ -33,7 +33,7 @@ class DangxiaoAPI(NinjaAPI):
         """The document with one name per schema and every operation's common refusals declared (api/openapi.py)."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        return document_errors(DocumentSchema(self, path_prefix))
+        return document_examples(document_errors(DocumentSchema(self, path_prefix)), path_prefix)
 
 
 api = DangxiaoAPI(

@@ -25,6 +25,8 @@ from copy import deepcopy
 from ninja.openapi.schema import OpenAPISchema
 from ninja.schema import NinjaGenerateJsonSchema
 
+from . import examples
+
 DETAIL = {
     "title": "Detail",
     "type": "object",
@@ -116,6 +118,23 @@ def document_errors(schema: dict) -> dict:
                 if responses[429].get("description") in (None, "Too Many Requests"):
                     responses[429]["description"] = DESCRIPTIONS[429]
             operation["responses"] = dict(sorted(responses.items()))
+    return schema
+
+
+def document_examples(schema: dict, prefix: str) -> dict:
+    """The schema with the demo's examples (api/examples.py) on path parameters and JSON bodies (in place)."""
+    for path, path_item in schema.get("paths", {}).items():
+        short = path.removeprefix(prefix.rstrip("/"))
+        for method, operation in path_item.items():
+            if method not in HTTP_METHODS:
+                continue
+            ids = {**examples.PATH, **examples.PATH_FOR.get((method, short), {})}
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in ids:
+                    parameter["example"] = ids[parameter["name"]]
+            body = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
+            if body is not None and (method, short) in examples.BODIES:
+                body["example"] = examples.BODIES[(method, short)]
     return schema
 
 

@@ -1,0 +1,171 @@
+"""An example for every operation, with values that work against the demo school (`manage.py seed_demo`,
+a fresh database): the ids are the demo's, the principal (13900000001 / Demo@2024) may do all of it.
+
+`PATH` gives each path parameter a demo id (an operation may use another in `PATH_FOR`); `BODIES` each
+JSON body. api/openapi.py puts them into the document as `example`s; tests/test_openapi.py checks that each
+body validates against its own schema and that posted to a demo-like school it is not refused for its shape.
+Run in this order on a fresh demo, each one succeeds or is refused for a reason of state (already done).
+"""
+
+MATTER_NEW = 199  # the one the example of POST liaison/matters records (青山祠小区)
+PATH = {
+    "member_id": 7,  # 史敏国, 青山祠社区第一党支部
+    "transfer_id": 1,  # the one the transfer example asks for
+    "org_id": 7,  # 青山祠社区小区联合党支部
+    "role_id": 2,
+    "session_id": 66,  # a planned session of cohort 12
+    "leave_id": 1931,  # a pending leave request
+    "venue_id": 2,
+    "partner_id": 1,
+    "agreement_id": 1,
+    "plan_id": 1,
+    "teacher_id": 2,
+    "topic_id": 1,
+    "course_id": 1,
+    "cohort_id": 12,
+    "lesson_id": 1,
+    "matter_id": MATTER_NEW,
+    "token_id": 1,
+    "code": "ABCDEFGHJK",
+}
+PATH_FOR = {
+    ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
+    ("post", "/members/{member_id}/leave"): {"member_id": 24},
+    ("post", "/members/{member_id}/transfer"): {"member_id": 16},
+    ("post", "/organizations/{org_id}/dissolve"): {"org_id": 57},  # the empty one the example adds
+    ("delete", "/organizations/{org_id}"): {"org_id": 57},
+    ("patch", "/plans/{plan_id}"): {"plan_id": 2},  # the draft the example adds
+    ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
+    ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
+    ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
+}
+
+BODIES = {
+    ("post", "/auth/token"): {"username": "13900000001", "password": "Demo@2024"},
+    # Sets 周文辉's password anew (the current one serves as the code): his tokens end, as they would.
+    ("post", "/auth/activate"): {"username": "13900000006", "code": "Demo@2024", "new_password": "Hongqi#2026"},
+    ("post", "/members"): {
+        "organization_id": 3,
+        "name": "赵红梅",
+        "gender": "女",
+        "birth_date": "1990-05-12",
+        "ethnicity": "汉族",
+        "education": "大学本科",
+        "joined_party_on": "2015-07-01",
+        "status": "正式党员",
+        "phone": "13912345678",
+        "occupation": "社区工作者",
+    },
+    ("patch", "/members/{member_id}"): {"phone": "13987654321", "is_mobile": False},
+    ("post", "/members/{member_id}/confirm"): {"confirmed_on": "2026-12-01"},
+    ("post", "/members/{member_id}/leave"): {"left_on": "2026-12-01", "reason": "transferred_out", "note": "迁往外省"},
+    ("post", "/members/{member_id}/transfer"): {"to_organization_id": 9, "transferred_on": "2026-12-01", "note": "搬迁至赤岭路社区"},
+    ("post", "/member-transfers/{transfer_id}/refuse"): {"reason": "该党员不在本社区居住"},
+    ("post", "/organizations"): {
+        "parent_id": 2,
+        "name": "青山祠社区第五党支部",
+        "short_name": "第五支部",
+        "code": "QSC-05",
+        "kind": "branch",
+        "unit_type": "community",
+    },
+    ("patch", "/organizations/{org_id}"): {"short_name": "小区联合支部"},
+    ("post", "/organizations/{org_id}/move"): {"parent_id": 2},
+    ("post", "/organizations/{org_id}/dissolve"): {"reason": "支部合并"},
+    ("post", "/working-committees"): {
+        "name": "书院路街道党工委",
+        "code": "SYL",
+        "unit_type": "sub_district",
+        "school_name": "书院路街道党校",
+        "principal_username": "13900000088",
+        "principal_name": "孙立平",
+    },
+    ("post", "/roles"): {"organization_id": 3, "kind": "org_admin", "member_id": 7},
+    ("post", "/checkin"): {"session_id": 66, "code": "123456", "device_id": "phone-1"},
+    ("put", "/sessions/{session_id}/marks"): {"marks": {"1204": "absent"}},
+    ("post", "/sessions/{session_id}/leave-requests"): {"reason": "出差在外"},
+    ("post", "/leave-requests/{leave_id}/decision"): {"approve": True, "note": "同意"},
+    ("post", "/venues"): {
+        "name": "青山祠小区红色驿站",
+        "tier": "site",
+        "kind": "red_home",
+        "organization_id": 2,
+        "address": "青山祠小区3栋旁",
+        "capacity": 30,
+        "opening_hours": "每周六 9:00–17:00",
+    },
+    ("patch", "/venues/{venue_id}"): {"capacity": 120, "opening_hours": "工作日 8:30–17:30"},
+    ("post", "/partners"): {"name": "湖南师范大学", "kind": "university", "contact_name": "王老师", "description": "师资共建"},
+    ("patch", "/partners/{partner_id}"): {"contact_name": "李老师"},
+    ("patch", "/school"): {"address": "长沙市天心区书院路 1 号"},
+    ("post", "/plans"): {
+        "year": 2027,
+        "title": "文源街道党校2027年度党员教育培训计划",
+        "target_person_times": 3000,
+        "target_study_hours": 24,
+    },
+    ("patch", "/plans/{plan_id}"): {"goals": "全年党员集中培训不少于 24 学时"},
+    ("post", "/plans/{plan_id}/return"): {"note": "请补充年度目标"},
+    ("patch", "/agreements/{agreement_id}"): {"shares_talent": True},
+    ("post", "/partners/{partner_id}/agreements"): {
+        "title": "党建共建补充协议",
+        "shares_venues": True,
+        "signed_on": "2026-12-01",
+        "starts_on": "2027-01-01",
+        "ends_on": "2027-12-31",
+    },
+    ("post", "/agreements/{agreement_id}/renew"): {"ends_on": "2029-12-31"},
+    ("post", "/agreements/{agreement_id}/end"): {"reason": "合作方调整", "on": "2026-12-31"},
+    ("post", "/teachers"): {
+        "source": "expert",
+        "name": "钱学文",
+        "phone": "13811112222",
+        "affiliation": "湖南省委党校",
+        "title": "教授",
+        "topic_ids": [1],
+        "appointed_from": "2027-01-01",
+        "appointed_until": "2028-12-31",
+    },
+    ("patch", "/teachers/{teacher_id}"): {"title": "副教授"},
+    ("post", "/teachers/{teacher_id}/renew"): {"ends_on": "2029-12-31"},
+    ("post", "/teachers/{teacher_id}/end"): {"ended_on": "2028-06-30", "reason": "本人辞去"},
+    ("post", "/topics"): {"name": "数字治理", "parent_id": 4, "order": 9},
+    ("patch", "/topics/{topic_id}"): {"order": 1},
+    ("post", "/courses"): {"title": "网格化治理实务", "kind": "practice", "topic_id": 4, "default_hours": 2, "online_capable": False},
+    ("patch", "/courses/{course_id}"): {"default_hours": 3},
+    ("patch", "/cohorts/{cohort_id}"): {"seat_limit": 80},
+    ("post", "/cohorts/{cohort_id}/enrollments"): {"member_id": 7},
+    ("post", "/sessions"): {
+        "cohort_id": 12,
+        "title": "专题辅导",
+        "starts_at": "2026-12-22T14:30:00+08:00",
+        "ends_at": "2026-12-22T16:30:00+08:00",
+        "course_id": 1,
+    },
+    ("patch", "/sessions/{session_id}"): {"title": "专题辅导（调整）"},
+    ("post", "/cohorts/{cohort_id}/schedule-rules"): {
+        "weekdays": [2],
+        "start_time": "19:00:00",
+        "end_time": "20:30:00",
+        "starts_on": "2027-01-05",
+        "ends_on": "2027-01-26",
+        "title": "夜校",
+    },
+    ("post", "/sessions/{session_id}/cancel"): {"reason": "天气原因，另行通知"},
+    ("post", "/leave-inbox/decisions"): {"leave_ids": [1932, 1933], "approve": True, "note": "同意"},
+    ("post", "/online/lessons/{lesson_id}/heartbeat"): {"position": 30, "from": 0, "to": 30},
+    ("post", "/liaison/matters"): {
+        "compound_id": 2,
+        "category": "lighting",
+        "description": "3栋楼道灯不亮",
+        "location": "3栋2单元",
+        "reporter_name": "张阿姨",
+        "reporter_phone": "13700001111",
+    },
+    ("post", "/liaison/matters/{matter_id}/accept"): {"note": "已受理"},
+    ("post", "/liaison/matters/{matter_id}/assign"): {"role_id": 2, "note": "请片长跟进"},
+    ("post", "/liaison/matters/{matter_id}/state"): {"state": "in_progress", "note": "已联系物业", "public": True},
+    ("post", "/liaison/matters/{matter_id}/merge"): {"into_id": MATTER_NEW, "note": "同一问题"},
+    ("post", "/liaison/matters/{matter_id}/resolve"): {"households_benefited": 12, "note": "已更换灯具"},
+    ("post", "/liaison/matters/{matter_id}/notes"): {"note": "已电话回访", "public": False},
+}
