@@ -244,3 +244,17 @@ def test_every_path_parameter_has_an_example_valid_against_its_schema(document):
             if parameter["in"] == "path":
                 assert "example" in parameter, (method, path, parameter["name"])
                 assert _validator(document, parameter["schema"]).is_valid(parameter["example"]), (method, path)
+
+
+# --- Refusals from the layers around an operation -------------------------------------------------------------
+
+
+def test_every_404_accepts_the_plain_detail_that_http404_answers_anywhere(document):
+    for method, path, operation in operations(document):
+        schema = operation["responses"][404]["content"]["application/json"]["schema"]
+        assert _validator(document, schema).is_valid({"detail": "未找到，或不在您的权限范围内"}), (method, path)
+
+
+def test_every_operation_declares_the_servers_414_for_a_request_line_too_long(document):
+    for method, path, operation in operations(document):
+        assert "content" not in operation["responses"][414], (method, path)  # the server's page, not the API's

@@ -7,8 +7,9 @@ it is added here once instead of in 60 decorators:
   400  a body or query that cannot be read (not JSON, nested too deep, a NUL character, a broken multipart)
   401  no token, or one that is unknown, expired or revoked (operations that need one)
   403  a signed-in account that may not do this (a password change pending, a role too low)
-  404  not found, or out of the caller's scope — the API never tells the two apart
-  414  a request line too long for the web server, refused before the application (no JSON body)
+  404  not found, or out of the caller's scope — the API never tells the two apart; `{detail}`, and where an
+       operation answers 404 with a body of its own too, the document offers both (anyOf)
+  414  a request line too long for the server in front (gunicorn: over 4094 bytes), refused there in HTML
   422  a parameter or field that fails validation: `{detail, errors: [{field, message}]}`; where an
        operation answers one of these with a body of its own too, the document offers both (anyOf)
   429  too many attempts (the operations that throttle say so themselves, with `Retry-After`)
@@ -58,8 +59,8 @@ DESCRIPTIONS = {
     401: "未登录或令牌无效、已过期、已吊销",
     403: "无权进行此操作（如须先修改初始密码）",
     404: "未找到，或不在您的权限范围内",
+    414: "请求地址过长（请求行超过 4094 字节），由前端服务器拒绝（HTML 页面）",
     422: "参数或字段校验未通过",
-    414: "请求地址过长（由 Web 服务器拒绝，正文为其 HTML 页面）",
     429: "尝试过于频繁，请稍后再试",
 }
 THROTTLED_SIGN_IN = ("/auth/token", "/auth/activate")
@@ -111,12 +112,12 @@ def document_errors(schema: dict) -> dict:
                 elif (own := _schema_of(responses[key])) is not None and own != common:
                     # The operation's own refusal, or the framework's for a body it could not even read.
                     responses[key] = _json({"anyOf": [own, common]}, responses[key].get("description") or DESCRIPTIONS[status])
-            # The web server itself (gunicorn) refuses a request line over 4 KB before the application sees it.
-            responses.setdefault(414, {"description": DESCRIPTIONS[414]})
             if 429 in responses:
                 responses[429].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
                 if responses[429].get("description") in (None, "Too Many Requests"):
                     responses[429]["description"] = DESCRIPTIONS[429]
+            # No content declared: the page is the server's (gunicorn's or the proxy's), not the API's.
+            responses.setdefault(414, {"description": DESCRIPTIONS[414]})
             operation["responses"] = dict(sorted(responses.items()))
     return schema
 
