@@ -80,6 +80,16 @@ def test_confirmation_and_leaving_through_the_api(people):
     assert member.pk not in {m["id"] for m in listed["items"]}
 
 
+def test_an_administrator_cannot_record_their_own_leaving_and_lock_themselves_out(people):
+    own = make_member(people["tree"]["C1-1"], phone="13900000077")
+    client = api(make_user(role="org_admin", org=people["tree"]["C1"], member=own))
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    refused = post(client, f"/members/{own.pk}/leave", {"left_on": day, "reason": "transferred_out"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["message"] == "不能为自己登记离开，请由其他管理员办理"
+    own.refresh_from_db()
+    assert own.left_on is None and own.user.is_active and client.get(BASE + "/me").status_code == 200
+
+
 def test_transfers_through_the_api_direct_requested_accepted_refused(people):
     tree = people["tree"]
     receiver = make_user("c2admin", role="org_admin", org=tree["C2"])

@@ -281,12 +281,16 @@ def member_leave(user: User, member: Member, *, on: date | None, reason: str, no
 
     The row stays for history; the member drops off current rolls, enrolment by rule, the 学时 check and
     activation; their account can no longer sign in; a pending transfer request is refused. Refused for
-    a member who already left, an unknown reason or a date in the future or before joining the Party."""
+    a member who already left, an unknown reason, a date in the future or before joining the Party, or
+    the caller's own member record."""
     errors = _check_day(on, "left_on", label=_("离开日期"))
     if reason not in Member.LeftReason.values:
         errors.append(("reason", _("请选择离开原因")))
     if member.left_on:
         errors.append(("", _("该党员已登记离开")))
+    if member.user_id is not None and member.user_id == user.pk:
+        # Leaving ends the account: whoever records it would lock themselves out in the act.
+        errors.append(("", _("不能为自己登记离开，请由其他管理员办理")))
     if not errors and member.joined_party_on and on < member.joined_party_on:
         errors.append(("left_on", _("离开日期不能早于入党日期")))
     if errors:
