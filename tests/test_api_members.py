@@ -90,6 +90,14 @@ def test_an_administrator_cannot_record_their_own_leaving_and_lock_themselves_ou
     assert own.left_on is None and own.user.is_active and client.get(BASE + "/me").status_code == 200
 
 
+@pytest.mark.parametrize("value", [False, 0, "5", "123456"])
+def test_a_number_that_is_no_date_is_refused_with_a_message_not_a_server_error(people, value):
+    member = make_member(people["tree"]["C1-1"])
+    client = api(people["users"]["secretary"])
+    response = client.patch(f"{BASE}/members/{member.pk}", json.dumps({"confirmed_on": value}), content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "confirmed_on"
+
+
 def test_transfers_through_the_api_direct_requested_accepted_refused(people):
     tree = people["tree"]
     receiver = make_user("c2admin", role="org_admin", org=tree["C2"])
