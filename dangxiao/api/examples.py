@@ -133,6 +133,18 @@ BODIES = {
     ("patch", "/topics/{topic_id}"): {"order": 1},
     ("post", "/courses"): {"title": "网格化治理实务", "kind": "practice", "topic_id": 4, "default_hours": 2, "online_capable": False},
     ("patch", "/courses/{course_id}"): {"default_hours": 3},
+    ("post", "/cohorts"): {
+        "name": "青山祠社区第一党支部冬训班",
+        "organization_id": 3,
+        "mode": "in_person",
+        "starts_on": "2027-01-05",
+        "ends_on": "2027-02-28",
+        "seat_limit": 40,
+        "target_rule": {"flags": [], "positions": [], "statuses": [], "age_bands": [], "industries": []},
+        "course_ids": [],
+        "auto_enrol": True,
+        "self_enrol_open": False,
+    },
     ("patch", "/cohorts/{cohort_id}"): {"seat_limit": 80},
     ("post", "/cohorts/{cohort_id}/enrollments"): {"member_id": 7},
     ("post", "/sessions"): {
