@@ -292,3 +292,26 @@ def test_an_import_that_moves_a_member_records_the_move_and_waits_for_a_pending_
     assert result.committed and result.updated == 1
     transfer = MemberTransfer.objects.get(member=moved)
     assert (transfer.from_organization.code, transfer.to_organization.code, transfer.status) == ("C1-1", "C1-2", "accepted")
+
+
+def test_nobody_is_transferred_into_a_dissolved_organisation(people):
+    from dangxiao.people.models import Organization
+
+    empty = Organization.objects.add_child(
+        people["tree"]["C1"], instance=Organization(name="青山祠临时党支部", code="C1-9", kind="branch", unit_type="community")
+    )
+    member = people["members"]["c1_1"][1]
+    other = people["members"]["c2_1"][0]
+    request = ms.member_transfer(people["users"]["secretary"], other, empty)  # a request waiting on C1
+    assert request.status == MemberTransfer.Status.PENDING
+    Organization.objects.filter(pk=empty.pk).update(dissolved_on=timezone.localdate(), dissolved_reason="合并")
+    empty.refresh_from_db()
+    with pytest.raises(ms.MemberError):
+        ms.member_transfer(people["users"]["committee"], member, empty)
+    with pytest.raises(ms.MemberError):
+        ms.transfer_accept(people["users"]["committee"], request)
+    member.refresh_from_db()
+    other.refresh_from_db()
+    assert member.organization.code == "C1-1" and other.organization.code == "C2-1"
+    page = login(people["users"]["committee"]).get(reverse("people:member_transfer", args=[member.pk])).content.decode()
+    assert "青山祠临时党支部" not in page

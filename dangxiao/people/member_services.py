@@ -164,13 +164,15 @@ def member_transfer(
     Directly when the user manages the receiving organisation too (the member moves now); otherwise a
     request that the receiving organisation's staff accept or refuse (the member stays until accepted).
     Refused for a member who left, one with a request already pending, the member's own organisation,
-    or an organisation outside the member's working committee (moving there is leaving: 转出)."""
+    a dissolved organisation, or an organisation outside the member's working committee (moving there is leaving: 转出)."""
     on = on or _today()
     errors = _check_day(on, "transferred_on", label=_("转接日期"))
     if member.left_on:
         errors.append(("", _("该党员已离开，记录仅供查阅，不能修改")))
     if to_organization.pk == member.organization_id:
         errors.append(("to_organization", _("该党员已在这个组织")))
+    elif to_organization.dissolved_on is not None:
+        errors.append(("to_organization", _("“%(name)s”已撤销") % {"name": to_organization.name}))
     elif not selectors.same_committee_organizations(member.organization).filter(pk=to_organization.pk).exists():
         errors.append(("to_organization", _("接收组织不存在或不在本街道党工委内；转往街道以外请登记“转出”")))
     if MemberTransfer.objects.filter(member=member, status=MemberTransfer.Status.PENDING).exists():
@@ -219,9 +221,12 @@ def _pending_for(user: User, transfer: MemberTransfer) -> MemberTransfer:
 
 
 def transfer_accept(user: User, transfer: MemberTransfer, *, request=None) -> MemberTransfer:
-    """The receiving organisation takes the member in: they move now. Refused once decided."""
+    """The receiving organisation takes the member in: they move now. Refused once decided, or when
+    the receiving organisation was dissolved meanwhile."""
     with transaction.atomic():
         transfer = _pending_for(user, transfer)
+        if transfer.to_organization.dissolved_on is not None:
+            raise MemberError([("", _("“%(name)s”已撤销") % {"name": transfer.to_organization.name})])
         member = transfer.member
         transfer.status, transfer.decided_by, transfer.decided_at = MemberTransfer.Status.ACCEPTED, user, timezone.now()
         transfer.save(update_fields=["status", "decided_by", "decided_at"])

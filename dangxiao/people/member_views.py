@@ -87,6 +87,7 @@ def member_confirm(request, pk: int):
 def member_transfer(request, pk: int):
     member = _managed_member(request, pk)
     targets = selectors.same_committee_organizations(member.organization).exclude(pk=member.organization_id)
+    targets = targets.filter(dissolved_on__isnull=True)
     form = TransferForm(request.POST or None, organizations=_choices(targets), initial={"transferred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         target = targets.filter(pk=form.cleaned_data["to_organization"]).first()
