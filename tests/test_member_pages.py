@@ -315,3 +315,15 @@ def test_nobody_is_transferred_into_a_dissolved_organisation(people):
     assert member.organization.code == "C1-1" and other.organization.code == "C2-1"
     page = login(people["users"]["committee"]).get(reverse("people:member_transfer", args=[member.pk])).content.decode()
     assert "青山祠临时党支部" not in page
+
+
+def test_nobody_is_added_to_a_dissolved_organisation(people):
+    from dangxiao.people.models import Organization
+
+    empty = Organization.objects.add_child(
+        people["tree"]["C1"], instance=Organization(name="青山祠临时党支部", code="C1-9", kind="branch", unit_type="community")
+    )
+    Organization.objects.filter(pk=empty.pk).update(dissolved_on=timezone.localdate(), dissolved_reason="合并")
+    response = login(people["users"]["committee"]).post(reverse("people:member_create"), form(organization=empty.pk))
+    assert response.status_code == 422
+    assert not Member.objects.filter(organization=empty).exists()

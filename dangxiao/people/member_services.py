@@ -100,9 +100,11 @@ def _audit(request, action: str, member: Member, summary: str, detail: dict | No
 
 
 def member_create(user: User, organization: Organization, raw: dict[str, Any], *, request=None) -> Member:
-    """Add one member to `organization` (which the user must manage). Raises MemberError on bad input."""
+    """Add one member to `organization` (which the user must manage, not dissolved). Raises MemberError on bad input."""
     if not selectors.managed_organizations(user).filter(pk=organization.pk).exists():
         raise MemberError([("organization", _("组织不存在或不在您的管理范围内"))])
+    if organization.dissolved_on is not None:
+        raise MemberError([("organization", _("“%(name)s”已撤销") % {"name": organization.name})])
     values = member_validate(raw)
     try:
         with transaction.atomic():

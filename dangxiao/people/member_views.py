@@ -35,7 +35,7 @@ def _choices(orgs) -> list[tuple[int, str]]:
 @login_required
 def member_create(request):
     _staff(request)
-    organizations = _choices(selectors.managed_organizations(request.user))
+    organizations = _choices(selectors.managed_organizations(request.user).filter(dissolved_on__isnull=True))
     form = MemberForm(request.POST or None, organizations=organizations, initial={"organization": request.GET.get("organization", "")})
     if request.method == "POST" and form.is_valid():
         org = selectors.managed_organizations(request.user).filter(pk=form.cleaned_data.get("organization") or None).first()
