@@ -327,3 +327,18 @@ def test_nobody_is_added_to_a_dissolved_organisation(people):
     response = login(people["users"]["committee"]).post(reverse("people:member_create"), form(organization=empty.pk))
     assert response.status_code == 422
     assert not Member.objects.filter(organization=empty).exists()
+
+
+def test_a_secretary_cannot_lock_out_a_higher_role_by_recording_its_holder_as_left(people):
+    principal = people["users"]["principal"]
+    member = people["members"]["c1_1"][2]
+    member.user = principal
+    member.save(update_fields=["user"])
+    with pytest.raises(ms.MemberError):
+        ms.member_leave(people["users"]["secretary"], member, on=timezone.localdate(), reason=Member.LeftReason.values[0])
+    principal.refresh_from_db()
+    member.refresh_from_db()
+    assert principal.is_active and member.left_on is None
+    ms.member_leave(people["users"]["principal"], member, on=timezone.localdate(), reason=Member.LeftReason.values[0])
+    principal.refresh_from_db()
+    assert not principal.is_active

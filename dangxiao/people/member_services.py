@@ -17,7 +17,8 @@ from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 
 from . import selectors
-from .models import Member, MemberTransfer, Organization, User
+from .models import Member, MemberTransfer, Organization, Role, User
+from .roles import GRANTABLE, grantable_kinds
 from .roster import BY_KEY, HEADERS, cross_check, parse_cells
 
 # The member's own values a form or the API may set (the organisation changes only by a transfer).
@@ -283,13 +284,28 @@ def transfer_withdraw(user: User, transfer: MemberTransfer, *, request=None) -> 
     return transfer
 
 
+def _roles_out_of_reach(user: User, member: Member) -> list[tuple[str, str]]:
+    """Leaving signs the member's account out for good: refused when that account holds a role the
+    user could not withdraw (a secretary does not lock out her principal)."""
+    if not member.user_id or user.is_superuser:
+        return []
+    for role in Role.objects.filter(user_id=member.user_id, kind__in=GRANTABLE).select_related("organization"):
+        if role.kind not in grantable_kinds(user, role.organization):
+            message = _("该党员的账号担任%(kind)s（%(org)s），请由上级先撤销该角色") % {
+                "kind": Role.Kind(role.kind).label,
+                "org": role.organization.name,
+            }
+            return [("", message)]
+    return []
+
+
 def member_leave(user: User, member: Member, *, on: date | None, reason: str, note: str = "", request=None) -> Member:
     """Record that a member left (转出 outside the sub-district, 去世, 出党, 退党 …) on `on`.
 
     The row stays for history; the member drops off current rolls, enrolment by rule, the 学时 check and
     activation; their account can no longer sign in; a pending transfer request is refused. Refused for
-    a member who already left, an unknown reason, a date in the future or before joining the Party, or
-    the caller's own member record."""
+    a member whose account holds a role the user could not withdraw, a member who already left, an unknown
+    reason, a date in the future or before joining the Party, or the caller's own member record."""
     errors = _check_day(on, "left_on", label=_("离开日期"))
     if reason not in Member.LeftReason.values:
         errors.append(("reason", _("请选择离开原因")))
@@ -300,6 +316,7 @@ def member_leave(user: User, member: Member, *, on: date | None, reason: str, no
         errors.append(("", _("不能为自己登记离开，请由其他管理员办理")))
     if not errors and member.joined_party_on and on < member.joined_party_on:
         errors.append(("left_on", _("离开日期不能早于入党日期")))
+    errors += _roles_out_of_reach(user, member)
     if errors:
         raise MemberError(errors)
     with transaction.atomic():
