@@ -474,3 +474,14 @@ def test_openapi_documents_the_school_and_teaching_endpoints_with_tags(db):
         operations = doc["paths"][path].values()
         assert all(tag in op["tags"] and op["summary"] for op in operations), path
     assert "409" in doc["paths"]["/api/v1/sessions"]["post"]["responses"]
+
+
+def test_a_member_who_left_is_not_enrolled_through_the_api(school):
+    from dangxiao.people.models import Member
+
+    cohort = make_cohort(school["school"], school["tree"]["C1-1"])
+    gone = school["members"]["c1_1"][1]
+    Member.objects.filter(pk=gone.pk).update(left_on=date.today(), left_reason=Member.LeftReason.values[0])
+    response = post(api(school["users"]["secretary"]), f"/api/v1/cohorts/{cohort.pk}/enrollments", {"member_id": gone.pk})
+    assert response.status_code == 422
+    assert not Enrollment.objects.filter(cohort=cohort, member=gone).exists()

@@ -42,7 +42,7 @@ def _enrolled_count(cohort: Cohort) -> int:
 def cohort_enroll(cohort: Cohort, member: Member, *, source: str = Enrollment.Source.MANUAL) -> Enrollment:
     """Enrol a member, or put them on the waiting list when the seats are taken.
 
-    Refused when the member is already in, the cohort is archived, the member is outside the cohort's
+    Refused when the member is already in or has left, the cohort is archived, the member is outside the cohort's
     target group on self-enrolment, self-enrolment is closed, or the cohort's sessions clash with another cohort of theirs.
     """
     cohort = _locked(cohort)
@@ -51,6 +51,8 @@ def cohort_enroll(cohort: Cohort, member: Member, *, source: str = Enrollment.So
         raise TeachingError(_("已在本班次中") if existing.status == Enrollment.Status.ENROLLED else _("已在候补名单中"))
     if cohort.archived_at is not None:
         raise TeachingError(_("班次“%(name)s”已归档，不能再报名") % {"name": cohort.name})
+    if member.left_on is not None:
+        raise TeachingError(_("该党员已离开，记录仅供查阅，不能修改"))
     if source == Enrollment.Source.SELF:
         if not cohort.self_enrol_open:
             raise TeachingError(_("本班次未开放自主报名"))
