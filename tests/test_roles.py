@@ -123,3 +123,17 @@ def test_the_roles_page_lists_the_roles_of_the_subtree_in_a_query_budget(people,
         body = client.get(reverse("people:role_list")).content.decode()
     assert "青山祠社区第一党支部" in body and "文源街道党工委" not in body
     assert login(people["users"]["teacher"]).get(reverse("people:role_list")).status_code == 404
+
+
+def test_a_member_who_left_is_not_given_a_role_nor_offered_in_the_picker(people):
+    from django.utils import timezone
+
+    from dangxiao.people import roles
+    from dangxiao.people.models import Member
+
+    gone = people["members"]["c1_1"][1]
+    Member.objects.filter(pk=gone.pk).update(left_on=timezone.localdate(), left_reason=Member.LeftReason.values[0])
+    gone.refresh_from_db()
+    with pytest.raises(roles.RoleError):
+        roles.role_grant(people["users"]["principal"], people["tree"]["C1-1"], "teacher", member=gone)
+    assert gone.pk not in [m.pk for m in roles.pick_members(people["users"]["principal"], gone.name)]

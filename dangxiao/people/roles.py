@@ -118,7 +118,7 @@ def pick_members(user: User, q: str, limit: int = 20) -> list[Member]:
     if not q:
         return []
     match = Q(name__icontains=q) | (Q(phone__contains=q) if q.isdigit() and len(q) >= 4 else Q(pk__in=[]))
-    return list(access.filter_roster(user).filter(match).select_related("organization").order_by("name", "id")[:limit])
+    return list(access.filter_roster(user).current().filter(match).select_related("organization").order_by("name", "id")[:limit])
 
 
 def _audit(request, action: str, role: Role, summary: str) -> None:
@@ -144,12 +144,14 @@ def role_grant(actor: User, org: Organization, kind: str, *, member: Member | No
     an existing account. A member without an account gets one, with a temporary password (returned).
 
     Refused (RoleError) for a rank above the actor's, a board role off a working committee, a
-    dissolved organisation, or when nobody is named. Granting a role already held changes nothing."""
+    dissolved organisation, a member who left, or when nobody is named. Granting a role already held changes nothing."""
     check_may_grant(actor, org, kind)
     password = ""
     if user is None:
         if member is None:
             raise RoleError(_("请选择党员"), "member")
+        if member.left_on is not None:
+            raise RoleError(_("该党员已离开，记录仅供查阅，不能修改"), "member")
         user = member.user
         if user is None:
             if User.objects.filter(username=member.phone).exists():
