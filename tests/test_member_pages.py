@@ -342,3 +342,27 @@ def test_a_secretary_cannot_lock_out_a_higher_role_by_recording_its_holder_as_le
     ms.member_leave(people["users"]["principal"], member, on=timezone.localdate(), reason=Member.LeftReason.values[0])
     principal.refresh_from_db()
     assert not principal.is_active
+
+
+def test_a_secretary_cannot_rename_a_higher_account_by_editing_its_holders_phone(people):
+    principal = people["users"]["principal"]
+    member = people["members"]["c1_1"][2]
+    member.user = principal
+    member.save(update_fields=["user"])
+    raw = {"name": member.name, "phone": "13912349999", "gender": member.gender}
+    with pytest.raises(ms.MemberError) as refused:
+        ms.member_update(people["users"]["secretary"], member, raw)
+    assert "请由上级先撤销该角色" in str(refused.value.errors)
+    principal.refresh_from_db()
+    assert principal.username == "principal"
+
+
+def test_a_secretary_cannot_deactivate_a_superuser_by_recording_its_member_as_left(people):
+    admin = make_user("sa_review", is_superuser=True, is_staff=True)
+    member = people["members"]["c1_1"][2]
+    member.user = admin
+    member.save(update_fields=["user"])
+    with pytest.raises(ms.MemberError):
+        ms.member_leave(people["users"]["secretary"], member, on=timezone.localdate(), reason=Member.LeftReason.values[0])
+    admin.refresh_from_db()
+    assert admin.is_active

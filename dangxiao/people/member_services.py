@@ -119,14 +119,19 @@ def member_create(user: User, organization: Organization, raw: dict[str, Any], *
 def member_update(user: User, member: Member, raw: dict[str, Any], *, request=None) -> list[str]:
     """Change a member's values (not their organisation: that is a transfer). Returns the changed fields.
 
-    The account's username follows a new phone number. Raises MemberError on bad input or a member
-    who has left (their record is history)."""
+    The account's username follows a new phone number. Raises MemberError on bad input, a member
+    who has left (their record is history), or a new phone for an account the user could not
+    withdraw the roles of (a superuser's, a principal's for a secretary)."""
     if member.left_on:
         raise MemberError([("", _("该党员已离开，记录仅供查阅，不能修改"))])
     values = member_validate(raw, member)
     changed = [k for k, v in values.items() if getattr(member, k) != v]
     if not changed:
         return []
+    if "phone" in changed:
+        refused = _roles_out_of_reach(user, member)
+        if refused:
+            raise MemberError([("phone", refused[0][1])])
     try:
         with transaction.atomic():
             for key in changed:
@@ -285,10 +290,13 @@ def transfer_withdraw(user: User, transfer: MemberTransfer, *, request=None) -> 
 
 
 def _roles_out_of_reach(user: User, member: Member) -> list[tuple[str, str]]:
-    """Leaving signs the member's account out for good: refused when that account holds a role the
-    user could not withdraw (a secretary does not lock out her principal)."""
+    """Leaving signs the member's account out for good, and a new phone renames it: refused when that
+    account is a superuser's or holds a role the user could not withdraw (a secretary does not lock
+    out or rename her principal)."""
     if not member.user_id or user.is_superuser:
         return []
+    if User.objects.filter(pk=member.user_id, is_superuser=True).exists():
+        return [("", _("该党员的账号是系统管理员账号，只有系统管理员能办理"))]
     for role in Role.objects.filter(user_id=member.user_id, kind__in=GRANTABLE).select_related("organization"):
         if role.kind not in grantable_kinds(user, role.organization):
             message = _("该党员的账号担任%(kind)s（%(org)s），请由上级先撤销该角色") % {
