@@ -136,3 +136,14 @@ def test_a_decision_on_the_roll_page_or_the_api_is_audited_too(inbox):
         ("leave_approve", str(leaves["own_branch"].pk)),
         ("leave_refuse", str(leaves["own_wide"].pk)),
     }
+
+
+def test_a_huge_or_negative_id_in_a_bulk_decision_is_ignored_not_a_server_error(inbox):
+    own = inbox["leaves"]["own_branch"]
+    client = login(inbox["users"]["secretary"])
+    response = client.post(
+        reverse("attendance:leave_decide_many"), {"leave": ["9" * 25, "-1", str(own.pk)], "decision": "approve"}, follow=True
+    )
+    assert response.status_code == 200
+    own.refresh_from_db()
+    assert own.status == "approved"

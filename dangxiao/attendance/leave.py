@@ -48,7 +48,7 @@ def leave_decide_many(user: User, ids, *, approve: bool, note: str = "", request
     decided is audited. Ids outside the inbox are ignored (as a 404 would); one already decided is named
     in `refused` and the others still go through. TeachingError when none is chosen or too many at once."""
     try:
-        ids = sorted({int(i) for i in ids})
+        ids = sorted({i for i in map(int, ids) if 0 < i < 2**63})  # beyond a database id: not in any inbox
     except (TypeError, ValueError):
         raise TeachingError(_("请选择请假申请")) from None
     if not ids:
