@@ -249,3 +249,15 @@ def test_topic_pages_are_staff_only_and_writes_are_the_boards(school):
     assert secretary.post(reverse("school:topic_edit", args=[school["topic"].pk]), {"name": "改名", "order": 0}).status_code == 404
     assert secretary.post(reverse("school:topic_retire", args=[school["topic"].pk])).status_code == 404
     assert Topic.objects.get(pk=school["topic"].pk).name == "党的理论" and not Topic.objects.filter(name="新专题").exists()
+
+
+def test_a_member_who_left_is_not_added_to_the_pool(school):
+    from dangxiao.people.models import Member
+
+    member = school["members"]["c1_1"][1]
+    Member.objects.filter(pk=member.pk).update(left_on=timezone.localdate(), left_reason=Member.LeftReason.values[0])
+    picker = board(school).get(reverse("school:teacher_member_picker"), {"q": member.name})
+    assert f'value="{member.pk}"' not in picker.content.decode()
+    response = board(school).post(reverse("school:teacher_create"), {"kind": "member", "member_id": member.pk, "source": "member"})
+    assert response.status_code == 422
+    assert not Teacher.objects.filter(member=member).exists()

@@ -23,11 +23,11 @@ def bookable_teachers(queryset: QuerySet, day: date | None = None) -> QuerySet:
 
 def member_candidates(user: User, school: School, text: str) -> list[Member]:
     """The picker of "add a teacher from a member": members of the school's subtree the user manages whose
-    name contains `text` (or whose phone is it), not yet in the pool; at most PICKER_LIMIT."""
+    name contains `text` (or whose phone is it), not yet in the pool and not left; at most PICKER_LIMIT."""
     text = (text or "").strip()[:40]
     if not text:
         return []
-    members = access.filter_roster(user, Member.objects.filter(organization__path__startswith=school.organization.path))
+    members = access.filter_roster(user, Member.objects.current().filter(organization__path__startswith=school.organization.path))
     members = members.filter(Q(phone=text) if text.isdigit() else Q(name__contains=text)).filter(teacher__isnull=True)
     return list(members.select_related("organization").order_by("name", "pk")[:PICKER_LIMIT])
 

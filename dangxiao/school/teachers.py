@@ -109,11 +109,13 @@ def teacher_create(
 ) -> Teacher:
     """Add a teacher to the pool: one of the school's members (their name, phone and account come from
     the member record) or an outsider (name, unit, phone). With a term, the first appointment is
-    recorded. Refused: a member outside the school or already in the pool, a missing name, a bad phone,
+    recorded. Refused: a member outside the school, who left or already in the pool, a missing name, a bad phone,
     a partner or topic not of the school (or retired), a term that ends before it starts."""
     if member is not None:
         if not member.organization.path.startswith(school.organization.path):
             raise PoolError(_("该党员不属于本校"), "member_id")
+        if member.left_on is not None:
+            raise PoolError(_("该党员已离开，记录仅供查阅，不能修改"), "member_id")
         if Teacher.objects.filter(member=member).exists():
             raise PoolError(_("%(name)s已在师资库中") % {"name": member.name}, "member_id")
     data = _clean_teacher(school, fields, member=member)
