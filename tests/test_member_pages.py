@@ -366,3 +366,12 @@ def test_a_secretary_cannot_deactivate_a_superuser_by_recording_its_member_as_le
         ms.member_leave(people["users"]["secretary"], member, on=timezone.localdate(), reason=Member.LeftReason.values[0])
     admin.refresh_from_db()
     assert admin.is_active
+
+
+def test_opening_the_edit_form_which_shows_the_full_phone_and_id_number_is_audited_as_a_reveal(people):
+    member = people["members"]["c1_1"][1]
+    Member.objects.filter(pk=member.pk).update(id_number=valid_id_number())
+    member.refresh_from_db()
+    page = login(people["users"]["secretary"]).get(reverse("people:member_edit", args=[member.pk])).content.decode()
+    assert member.phone in page and member.id_number in page
+    assert AuditEvent.objects.filter(action="reveal", object_type="member", object_id=str(member.pk)).count() == 1

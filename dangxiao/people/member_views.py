@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from dangxiao.core import access
 
 from . import member_services as ms
-from . import selectors
+from . import selectors, services
 from .member_forms import ConfirmForm, LeaveForm, MemberForm, RefuseForm, TransferForm
 from .models import Member
 
@@ -64,6 +64,8 @@ def member_edit(request, pk: int):
         else:
             messages.success(request, _("已保存。") if changed else _("没有修改。"))
             return redirect("people:member_detail", member.pk)
+    if request.method != "POST":  # the form shows the full phone and ID number: a reveal
+        services.member_reveal(request, member)
     status = 422 if request.method == "POST" else 200
     return render(request, "people/member_form.html", {"active": "members", "form": form, "member": member}, status=status)
 
