@@ -282,3 +282,16 @@ def test_an_organisation_whose_members_all_left_can_be_dissolved_and_keeps_them_
     assert client.post(reverse("people:organization_dissolve", args=[branch.pk]), {"reason": "合并"}).status_code == 302
     assert org("C1-2").dissolved_on is not None
     assert Member.objects.filter(organization=branch).count() == 2
+
+
+def test_a_branch_is_not_moved_under_another_working_committee(people):
+    from .factories import make_user
+
+    other = Organization.add_root(name="另一街道党工委", code="ZZ", kind="working_committee", unit_type="sub_district")
+    branch = people["tree"]["C1-2"]
+    user = make_user("twohats", role="org_admin", org=people["tree"]["WY"])
+    Role.objects.create(user=user, organization=other, kind="org_admin")
+    with pytest.raises(organizations.OrganizationError):
+        organizations.organization_move(user, branch, other)
+    branch.refresh_from_db()
+    assert branch.path.startswith(people["tree"]["WY"].path)

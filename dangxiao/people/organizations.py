@@ -84,6 +84,7 @@ def parent_choices(user: User, org: Organization, q: str, limit: int = 20) -> li
     if not q:
         return []
     qs = current(managed_organizations(user)).exclude(path__startswith=org.path)
+    qs = qs.filter(path__startswith=org.path[: Organization.steplen])  # its own working committee only
     return list(qs.filter(Q(name__icontains=q) | Q(code__icontains=q)).only("id", "name", "code", "kind").order_by("path")[:limit])
 
 
@@ -205,7 +206,8 @@ def organization_move(user: User, org: Organization, new_parent: Organization, *
     """Move `org` and its whole subtree under `new_parent` (both loaded through the user's scope).
 
     Roles and members stay on their nodes, so they follow. Refused (OrganizationError) for a root (a
-    working committee), a move under itself or one of its descendants, under a dissolved organisation
+    working committee), a move under itself or one of its descendants, under another working
+    committee (its members would change school without a transfer), under a dissolved organisation
     or under one where its kind may not sit."""
     _refuse_dissolved(org)
     _refuse_dissolved(new_parent, "parent")
@@ -213,6 +215,8 @@ def organization_move(user: User, org: Organization, new_parent: Organization, *
         raise OrganizationError(_("党工委是最上级组织，不能移动"), "parent")
     if new_parent.path.startswith(org.path):
         raise OrganizationError(_("不能移到本组织或其下级组织之下"), "parent")
+    if new_parent.path[: Organization.steplen] != org.path[: Organization.steplen]:
+        raise OrganizationError(_("不能移到另一个党工委之下；党员去往街道以外请登记“转出”"), "parent")
     check_child_kind(new_parent, org.kind)
     old_parent = Organization.objects.get_parent(org)
     if old_parent.pk == new_parent.pk:
