@@ -13,7 +13,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dangxiao"
 
 # Lowest first: an app may import the apps before it, never one after it, at module level or inside a
 # function (a function-level import hides the cycle it would make, it does not remove it).
-LAYERS = ["core", "people", "liaison", "school", "teaching", "attendance", "online", "reports", "api", "demo"]
+LAYERS = [
+    "core", "people", "notify", "liaison", "school", "teaching", "attendance", "online", "practice", "appraisal",
+    "reports", "api", "demo",
+]  # fmt: skip
 
 
 def _sources():

@@ -1,0 +1,1 @@
+"""One module per domain of the appraisal app; each module's models are imported here so Django finds them."""

@@ -1,0 +1,1 @@
+"""One module per domain of the practice app; each helper's models are imported here so Django finds them."""
