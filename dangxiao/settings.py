@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are compressed too (static files come precompressed from WhiteNoise, above, and skip this). Django's
+    # GZip middleware pads its output with random bytes against BREACH, the attack on compressed secrets.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "dangxiao.core.middleware.RefuseNulMiddleware",
