@@ -5,6 +5,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -190,3 +191,13 @@ def _facts_from_row(row: tuple) -> CheckInFacts | None:
         enrolled=enrolment == Enrollment.Status.ENROLLED,
         device_used_at=_datetime(device_used_at),
     )
+
+
+def roll_counts(session_ids) -> dict[int, dict[str, int]]:
+    """Marks per status on each session's roll, `{session_id: {status: n}}` (one query): the attendance of
+    whatever another domain builds on a session (a themed Party day)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = Attendance.objects.filter(session_id__in=list(session_ids)).values_list("session_id", "status").annotate(n=Count("pk"))
+    for session_id, status, n in rows.order_by():
+        counts.setdefault(session_id, {})[status] = n
+    return counts

@@ -472,3 +472,47 @@ def can_reveal_reporter(user, matter) -> bool:
     if scope.staff_paths and Compound.objects.filter(staff_q(scope, "community__path"), pk=matter.compound_id).exists():
         return True
     return GridRole.objects.filter(mine, user_id=user.pk, compound_id=matter.compound_id).exists()
+
+
+# --- Themed Party days and 三会一课 (practice) ------------------------------------------------------
+# Staff business: the staff over a branch record its themed days and meetings; a meeting's minutes
+# file is handed out only to them.
+
+
+def filter_themed_days(user, queryset: QuerySet | None = None) -> QuerySet:
+    ThemedPartyDay = apps.get_model("practice", "ThemedPartyDay")
+    qs = ThemedPartyDay.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_themed_day_or_404(user, pk, queryset: QuerySet | None = None):
+    ThemedPartyDay = apps.get_model("practice", "ThemedPartyDay")
+    try:
+        return filter_themed_days(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, ThemedPartyDay.DoesNotExist):
+        raise Http404(_("记录不存在或不在您的管理范围内")) from None
+
+
+def filter_meetings(user, queryset: QuerySet | None = None) -> QuerySet:
+    OrganizationalMeeting = apps.get_model("practice", "OrganizationalMeeting")
+    qs = OrganizationalMeeting.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_meeting_or_404(user, pk, queryset: QuerySet | None = None):
+    OrganizationalMeeting = apps.get_model("practice", "OrganizationalMeeting")
+    try:
+        return filter_meetings(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, OrganizationalMeeting.DoesNotExist):
+        raise Http404(_("记录不存在或不在您的管理范围内")) from None
+
+
+def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
+    """党支部 whose themed days and meetings the user records: branches in their staff subtrees."""
+    Organization = apps.get_model("people", "Organization")
+    qs = Organization.objects.all() if queryset is None else queryset
+    qs = qs.filter(kind=Organization.Kind.BRANCH)
+    q = staff_q(scope_for(user), "path")
+    return qs if q is None else qs.filter(q)
