@@ -168,3 +168,18 @@ def make_liaison(people: dict) -> dict:
         "parties": {"property": property_co, "owners": owners},
         "categories": {c.code: c for c in MatterCategory.objects.filter(working_committee=tree["WY"])},  # its defaults
     }
+
+
+def make_themed_day(org, held_on, **fields):
+    """A themed Party day recorded through the service (film only unless given), on `held_on`."""
+    from dangxiao.practice.meetings_services import ThemedDayInput, themed_day_record
+
+    data = ThemedDayInput(held_on=held_on, film=fields.pop("film", "《榜样》"), **fields)
+    return themed_day_record(org, data, by=None, today=max(held_on, date.today()))
+
+
+def make_meeting(org, kind, held_on, *, marks=None, **fields):
+    """A meeting of 三会一课 recorded through the service."""
+    from dangxiao.practice.meetings_services import MeetingInput, meeting_record
+
+    return meeting_record(org, MeetingInput(kind=kind, held_on=held_on, **fields), by=None, marks=marks, today=max(held_on, date.today()))

@@ -46,6 +46,7 @@ def navigation(request):
                 ],
             )
         )
+        nav.append(("practice", _("组织生活"), None, _practice()))
     liaison = _liaison(user, scope)
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
@@ -81,6 +82,23 @@ def _liaison(user, scope) -> list:
     ]
     if scope.is_board:
         entries.append(("open311_keys", _("Open311"), "open311_keys:keys"))
+    items = []
+    for key, label, name in entries:
+        try:
+            items.append((key, label, reverse(name)))
+        except NoReverseMatch:
+            continue
+    return items
+
+
+def _practice() -> list:
+    """主题党日 and 三会一课 (the practice app's pages), left out while they are not installed."""
+    entries = [
+        ("meetings_compliance", _("开展情况"), "practice:compliance"),
+        ("themed_days", _("主题党日"), "practice:themed_day_list"),
+        ("meetings", _("三会一课"), "practice:meeting_list"),
+        ("lecturers", _("党课我主讲"), "practice:lecturers"),
+    ]
     items = []
     for key, label, name in entries:
         try:

@@ -130,6 +130,11 @@ class Grid:
     def total(self, status: str) -> int:
         return sum(r.tally(status) for r in self.rows)
 
+    @property
+    def totals(self) -> dict[str, int]:
+        """Cells per status over every branch (not the page only)."""
+        return {status: self.total(status) for status in STATUS_LABELS}
+
 
 def _branches(user, root: Organization | None) -> list[tuple[int, str, str, date | None]]:
     qs = access.filter_managed_branches(user)
@@ -302,7 +307,13 @@ def lecturers(user, *, year: int, root: Organization | None = None) -> list[Lect
     )
     found: dict[str, Lecturer] = {}
     for m in qs.values_list(
-        "lecturer_member_id", "lecturer_member__name", "lecturer_teacher_id", "lecturer_teacher__name", "organization__name", "topic", "held_on"
+        "lecturer_member_id",
+        "lecturer_member__name",
+        "lecturer_teacher_id",
+        "lecturer_teacher__name",
+        "organization__name",
+        "topic",
+        "held_on",
     ).order_by("held_on"):
         member_id, member_name, teacher_id, teacher_name, org_name, topic, held_on = m
         key = f"m{member_id}" if member_id else f"t{teacher_id}"

@@ -41,7 +41,9 @@ class MeetingRule(models.Model):
     group = models.CharField(_("党小组会"), max_length=8, choices=Period.choices, default=Period.MONTH)
     lesson = models.CharField(_("党课"), max_length=8, choices=Period.choices, default=Period.QUARTER)
     life = models.CharField(_("组织生活会"), max_length=8, choices=Period.choices, default=Period.YEAR)
-    note = models.CharField(_("依据"), max_length=200, blank=True, default="《中国共产党支部工作条例（试行）》、《中国共产党党员教育管理工作条例》")
+    note = models.CharField(
+        _("依据"), max_length=200, blank=True, default="《中国共产党支部工作条例（试行）》、《中国共产党党员教育管理工作条例》"
+    )
 
     class Meta:
         verbose_name = _("组织生活频次")
