@@ -27,6 +27,9 @@ PATH = {
     "matter_id": MATTER_NEW,
     "token_id": 1,
     "code": "ABCDEFGHJK",
+    "themed_day_id": 1,  # 青山祠社区第一党支部's themed day of the demo's first month
+    "meeting_id": 1,  # its first 党课 of the year
+    "year": 2027,
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -180,4 +183,31 @@ BODIES = {
     ("post", "/liaison/matters/{matter_id}/merge"): {"into_id": MATTER_NEW, "note": "同一问题"},
     ("post", "/liaison/matters/{matter_id}/resolve"): {"households_benefited": 12, "note": "已更换灯具"},
     ("post", "/liaison/matters/{matter_id}/notes"): {"note": "已电话回访", "public": False},
+    ("post", "/practice/themed-days"): {
+        "organization_id": 3,
+        "held_on": "2026-12-01",
+        "lesson": "国家宪法日：学习宪法",
+        "film": "《第二十条》",
+        "practice": "法治宣传进小区",
+    },
+    ("patch", "/practice/themed-days/{themed_day_id}"): {"note": "补记观影人数"},
+    ("post", "/practice/meetings"): {
+        "organization_id": 3,
+        "kind": "committee",
+        "held_on": "2026-12-01",
+        "place": "青山祠社区党群服务中心",
+        "host": "张秀兰",
+        "topic": "研究年度民主评议安排",
+        "decisions": "12月中旬召开组织生活会",
+        "marks": {"2": "present", "10": "present"},
+    },
+    ("patch", "/practice/meetings/{meeting_id}"): {"decisions": "讲稿存档", "marks": {"7": "present", "2": "present"}},
+    ("put", "/practice/meeting-rules/{year}"): {
+        "themed_day": "month",
+        "general": "quarter",
+        "committee": "month",
+        "group": "month",
+        "lesson": "quarter",
+        "life": "year",
+    },
 }

@@ -11,6 +11,7 @@ from dangxiao.core.params import FIRST_YEAR, LAST_YEAR
 from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
+from dangxiao.demo.meetings import build_meetings, wipe_meetings
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.demo.school import build_school
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             self._refuse_unless_demo()
         clock = DemoClock(today)
         self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
+        wipe_meetings()  # meetings protect their branches
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
         build_people(clock, self.stdout)
@@ -59,6 +61,7 @@ class Command(BaseCommand):
         build_teaching(build_school(clock, self.stdout), clock, self.stdout)
         build_attendance(clock, self.stdout)  # the roll before the demo's today
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
+        build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
