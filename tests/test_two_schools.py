@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 MARK = "湘江"
 B_PHONES = "136"
-PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison"}
+PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -127,6 +127,10 @@ def b_values(b) -> dict:
         "transfer_id": b["transfer"].pk,
         "token_id": b["api_token"].pk,
         "year": timezone.localdate().year,
+        "themed-days": b["themed_day"].pk,
+        "themed_day_id": b["themed_day"].pk,
+        "meetings": b["meeting"].pk,
+        "meeting_id": b["meeting"].pk,
         "calendar/feed": b["feed"].token,
         "r": b["compound"].public_token,
         "m": b["matter"].token,

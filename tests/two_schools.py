@@ -188,6 +188,21 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     transfer = MemberTransfer.objects.create(  # waiting for the community to take the member in
         member=members[2], from_organization=branch, to_organization=community, kind="request", transferred_on=today, note=f"{name}转接"
     )
+    # 主题党日 and 三会一课, with an uploaded minutes file.
+    from dangxiao.practice.meetings_services import MeetingInput, ThemedDayInput, meeting_record, themed_day_record
+
+    held = timezone.localtime(session.starts_at).date()
+    themed_day = themed_day_record(branch, ThemedDayInput(held_on=held, session=session, film=f"{name}影片"), by=None, today=today)
+    meeting = meeting_record(
+        branch,
+        MeetingInput("lesson", today, topic=f"{name}党课", lecturer_member=members[1]),
+        by=None,
+        marks={m.pk: "present" for m in members},
+        today=today,
+    )
+    meeting.minutes_file.save("minutes.pdf", ContentFile(PDF))
+    meeting.minutes_content_type, meeting.minutes_name = "application/pdf", "minutes.pdf"
+    meeting.save(update_fields=["minutes_content_type", "minutes_name"])
     audit_record(
         None,
         "reveal",
@@ -237,4 +252,6 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "open311_key": key,
         "api_token": api_token,
         "transfer": transfer,
+        "themed_day": themed_day,
+        "meeting": meeting,
     }

@@ -201,7 +201,7 @@ BODIES = {
         "decisions": "12月中旬召开组织生活会",
         "marks": {"2": "present", "10": "present"},
     },
-    ("patch", "/practice/meetings/{meeting_id}"): {"decisions": "讲稿存档", "marks": {"7": "present", "2": "present"}},
+    ("patch", "/practice/meetings/{meeting_id}"): {"decisions": "讲稿存档，下季度由党员轮流主讲"},
     ("put", "/practice/meeting-rules/{year}"): {
         "themed_day": "month",
         "general": "quarter",
