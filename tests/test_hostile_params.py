@@ -19,7 +19,7 @@ from dangxiao.attendance.models import StudyHourCertificate
 from dangxiao.school.models import Partner, PartnerAgreement, Topic, TrainingPlan
 from dangxiao.teaching.models import Course, Enrollment, Session
 
-from .factories import make_cohort, make_teacher
+from .factories import make_cohort, make_meeting, make_teacher, make_themed_day
 from .test_api import token_for
 from .test_api_liaison import report
 from .test_online import make_online, make_quiz
@@ -41,7 +41,11 @@ def world(liaison, settings, tmp_path):
     session = Session.objects.create(cohort=cohort, title="党课", starts_at=start, ends_at=start + timedelta(hours=2), venue=venue)
     Enrollment.objects.create(cohort=cohort, member=w["member"])
     matter = report(liaison)
+    meeting = make_meeting(tree["C1-1"], "general", timezone.localdate())
     ids = {
+        "themed_day_id": make_themed_day(tree["C1-1"], timezone.localdate()).pk,
+        "meeting_id": meeting.pk,
+        "year": 2026,
         "org_id": tree["C1-1"].pk,
         "member_id": w["member"].pk,
         "session_id": session.pk,
@@ -71,6 +75,7 @@ def world(liaison, settings, tmp_path):
         "residents:matter": {"token": matter.token},
         "people:organization_member_picker": {"pk": tree["C1"].pk},
         "people:organization_parent_picker": {"pk": tree["C1-1"].pk},
+        "practice:meeting_edit": {"pk": meeting.pk},
     }
     return {**w, "ids": ids, "pages": pages, "session": session, "matter": matter}
 

@@ -207,3 +207,18 @@ def test_the_nav_offers_the_pages_to_staff_only(people, school):
     home = login(people["users"]["secretary"]).get(reverse("home")).content.decode()
     assert 'data-nav="meetings_compliance"' in home and 'data-nav="lecturers"' in home
     assert 'data-nav="meetings"' not in login(people["users"]["member"]).get(reverse("home")).content.decode()
+
+
+def test_the_grid_is_paged_by_branches_and_the_edit_page_keeps_its_budget(people, school, monkeypatch, django_assert_max_num_queries):
+    from dangxiao.practice import meetings_views
+
+    monkeypatch.setattr(meetings_views, "PER_PAGE", 2)
+    client = login(people["users"]["principal"])
+    first = client.get(reverse("practice:compliance"), {"year": 2026}).content.decode()
+    second = client.get(reverse("practice:compliance"), {"year": 2026, "page": 2}).content.decode()
+    assert first.count("<tr data-org=") == 2 and second.count("<tr data-org=") == 2
+    assert people["tree"]["C1-1"].name in first and people["tree"]["N1"].name in second
+    meeting = make_meeting(people["tree"]["C1-1"], "general", last_month(), marks={m.pk: "present" for m in people["members"]["c1_1"]})
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("practice:meeting_edit", args=[meeting.pk]))
+    assert page.content.decode().count("checked") == 3
