@@ -83,7 +83,7 @@ def test_records_written_after_the_demo_was_built_are_not_the_demos(people, debu
     record_demo()  # as the end of a build does: everything here now is the demo's
     assert records_not_from_the_demo() == {}
     run()  # a rebuild of a demo database nobody has written to goes ahead without asking
-    assert builds[0] == "wipe_demo_school" and DemoSeed.objects.count() == 1
+    assert builds[0] == "wipe_meetings" and DemoSeed.objects.count() == 1
 
     builds.clear()
     f.make_member(people["tree"]["C1-1"], name="真实党员")  # someone started using it for real
