@@ -119,3 +119,13 @@ def test_a_lecturer_only_for_a_lesson_and_from_the_branch(people, school):
     with pytest.raises(services.MeetingError, match="党支部"):
         make_meeting(people["tree"]["C1"], "general", date(2026, 3, 1))
     assert not OrganizationalMeeting.objects.exists()
+
+
+def test_meeting_attendance_counts_each_members_marks_of_the_year(people, school):
+    c1_1 = people["tree"]["C1-1"]
+    a, b, _c = people["members"]["c1_1"]
+    make_meeting(c1_1, "general", date(2026, 2, 1), marks={a.pk: "present", b.pk: "leave"})
+    make_meeting(c1_1, "lesson", date(2026, 3, 1), marks={a.pk: "present", b.pk: "absent"})
+    services.meeting_retire(make_meeting(c1_1, "group", date(2026, 3, 2), marks={a.pk: "absent"}))
+    make_meeting(c1_1, "general", date(2025, 11, 1), marks={a.pk: "absent"})
+    assert selectors.meeting_attendance([a.pk, b.pk], 2026) == {a.pk: {"present": 2}, b.pk: {"leave": 1, "absent": 1}}

@@ -24,7 +24,7 @@ from dangxiao.people.selectors import scope_root
 from dangxiao.school.models import School
 from dangxiao.school.selectors import school_for_organization
 
-from .models import MeetingRule, OrganizationalMeeting, Period, ThemedPartyDay
+from .models import MeetingAttendance, MeetingRule, OrganizationalMeeting, Period, ThemedPartyDay
 
 THEMED_DAY = "themed_day"
 KINDS = {THEMED_DAY: gettext_lazy("主题党日"), **dict(OrganizationalMeeting.Kind.choices)}
@@ -215,6 +215,21 @@ def lectures_given(member_ids, year: int) -> dict[int, int]:
         .order_by()
     )
     return dict(rows)
+
+
+def meeting_attendance(member_ids, year: int) -> dict[int, dict[str, int]]:
+    """Each member's marks on the rolls of the year's meetings (not retired), `{member_id: {status: n}}`
+    with status present / leave / absent: 考勤考纪 of organisational life, for 民主评议 (one query)."""
+    rows = (
+        MeetingAttendance.objects.filter(member_id__in=list(member_ids), meeting__retired_at__isnull=True, meeting__held_on__year=year)
+        .values_list("member_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found: dict[int, dict[str, int]] = {}
+    for member_id, status, n in rows:
+        found.setdefault(member_id, {})[status] = n
+    return found
 
 
 def duties(user, today: date) -> list[Duty]:
