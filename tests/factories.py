@@ -184,9 +184,10 @@ def make_reflection(member, *, title: str = "学习心得", text: str = "学了�
 
     by = fields.pop("by", None)
     status = fields.pop("status", "pending")
+    show = fields.pop("show", False)
     reflection = services.reflection_submit(member, title=title, text=text, now=now, **fields)
     if status == "approved":
-        reflection = services.reflection_approve(reflection, by=by, now=now, show=fields.get("show", False))
+        reflection = services.reflection_approve(reflection, by=by, now=now, show=show)
     elif status == "returned":
         reflection = services.reflection_return(reflection, by=by, note="请结合工作实际再写一写", now=now)
     return reflection

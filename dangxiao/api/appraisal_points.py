@@ -106,7 +106,7 @@ def _member_points(member: Member, query: PointsQuery) -> dict:
 
     def line(e):
         return {
-            "date": e.date, "action": e.action, "action_label": e.get_action_display(), "points": e.points, "base_points": e.base_points,
+            "date": e.date, "action": e.action, "action_label": str(e.get_action_display()), "points": e.points, "base_points": e.base_points,
             "capped": e.capped, "line": e.line, "source_kind": e.source_kind, "source_id": e.source_id,
         }  # fmt: skip
 
@@ -155,7 +155,7 @@ def _rules(school, year: int) -> dict:
         "rules": [
             {
                 "action": a,
-                "action_label": label,
+                "action_label": str(label),
                 "points": rows[a].points,
                 "day_cap": rows[a].day_cap,
                 "month_cap": rows[a].month_cap,
