@@ -153,8 +153,13 @@ def test_api_create_revise_approve_and_return(setting):
     pk = created.json()["id"]
     staff = login(setting["users"]["secretary"])
     assert staff.post(f"/api/v1/reflections/{pk}/return", {"note": ""}, content_type="application/json").status_code == 400
-    assert staff.post(f"/api/v1/reflections/{pk}/return", {"note": "再写具体些"}, content_type="application/json").json()["status"] == "returned"
-    revised = member_client.patch(f"/api/v1/reflections/{pk}", {"title": "API 心得（修改）", "text": "更具体"}, content_type="application/json")
+    assert (
+        staff.post(f"/api/v1/reflections/{pk}/return", {"note": "再写具体些"}, content_type="application/json").json()["status"]
+        == "returned"
+    )
+    revised = member_client.patch(
+        f"/api/v1/reflections/{pk}", {"title": "API 心得（修改）", "text": "更具体"}, content_type="application/json"
+    )
     assert revised.json()["status"] == "pending"
     approved = staff.post(f"/api/v1/reflections/{pk}/approve", {"note": "", "show": True}, content_type="application/json")
     assert approved.json()["status"] == "approved" and approved.json()["shown_to_organization"]

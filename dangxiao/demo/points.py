@@ -13,7 +13,10 @@ from dangxiao.practice.models import Reflection
 from .clock import DemoClock
 
 TITLES = [
-    ("学习党的创新理论的体会", "通过这次学习，我更加深刻理解了党的创新理论的核心要义。作为一名党员，要把学习成果转化为为群众办实事的具体行动。"),
+    (
+        "学习党的创新理论的体会",
+        "通过这次学习，我更加深刻理解了党的创新理论的核心要义。作为一名党员，要把学习成果转化为为群众办实事的具体行动。",
+    ),
     ("送学上门有感", "和老党员一起学习，老党员讲起入党时的经历，让我很受触动。今后要多上门看望，帮老党员用好手机学习。"),
     ("网格服务中的学与做", "这次课讲到“关键小事”，我想到小区的飞线充电问题。准备和楼栋长一起摸排，推动集中充电桩建设。"),
     ("党课学习笔记", "本次党课围绕基层治理展开，结合社区实际讲了很多案例。我记下了三点：听民声、解民忧、聚民心。"),
@@ -33,9 +36,7 @@ def build_reflections(clock: DemoClock) -> dict[str, int]:
     Reflection.objects.all().delete()
     as_of = clock.as_of
     principal = Role.objects.filter(kind="principal").select_related("user").order_by("pk").first().user
-    secretaries = sorted(
-        ((path, user) for path, user in _secretaries()), key=lambda pu: -len(pu[0])
-    )  # the nearest secretary first
+    secretaries = sorted(((path, user) for path, user in _secretaries()), key=lambda pu: -len(pu[0]))  # the nearest secretary first
     latest = {}
     rows = (
         Attendance.objects.filter(status__in=["present", "late"], session__starts_at__lt=as_of - timedelta(days=3))
@@ -49,7 +50,11 @@ def build_reflections(clock: DemoClock) -> dict[str, int]:
     chosen = [(mid, v) for i, (mid, v) in enumerate(sorted(latest.items(), key=lambda kv: kv[1][2])) if i % 9 == 0 or v[2] == "13900000003"]
     for i, (member_id, (session_id, ends_at, phone, path)) in enumerate(chosen):
         title, text = TITLES[i % len(TITLES)]
-        plan = ["approved", "returned", "pending"] if phone == "13900000003" else [("approved", "approved", "approved", "returned", "pending")[i % 5]]
+        plan = (
+            ["approved", "returned", "pending"]
+            if phone == "13900000003"
+            else [("approved", "approved", "approved", "returned", "pending")[i % 5]]
+        )
         for k, status in enumerate(plan):
             submitted = min(ends_at + timedelta(hours=20 + k), as_of - timedelta(days=2, hours=k))
             if status == "pending":
