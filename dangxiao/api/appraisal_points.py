@@ -10,8 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from dangxiao.appraisal import points_rules, points_selectors
 from dangxiao.appraisal.models import PointsAction, PointsRule
 from dangxiao.appraisal.points_derivation import points_reconcile
-from dangxiao.core import access, audit
-from dangxiao.core.models import AuditEvent
+from dangxiao.core import access
 from dangxiao.people.models import Member
 
 from .school import PageQuery, Ref, paginate
