@@ -184,3 +184,25 @@ def test_reconciling_twice_changes_nothing(people, cohort):
     first = points_reconcile(None, 2026, now=at(2026, 12, 1))
     again = points_reconcile(None, 2026, now=at(2026, 12, 1))
     assert first["created"] == 1 and again == {"created": 0, "updated": 0, "deleted": 0}
+
+
+def test_the_minute_job_is_a_periodic_huey_task_running_the_sync(people, cohort):
+    from dangxiao.appraisal.tasks import sync_points
+
+    member = people["members"]["c1_1"][0]
+    mark(make_session(cohort, timezone.now() - timedelta(hours=3)), member, "present")
+    sync_points.call_local()
+    assert points_totals([member.pk], timezone.localdate().year)[member.pk] == 2
+    assert sync_points.task_class().validate_datetime(timezone.now().replace(second=0))  # every minute
+
+
+def test_a_session_moved_to_another_year_moves_its_line(people, cohort):
+    member = people["members"]["c1_1"][0]
+    session = make_session(cohort, at(2026, 12, 30))
+    mark(session, member, "present")
+    points_reconcile([member.pk], 2026, now=at(2027, 2, 1))
+    session.starts_at, session.ends_at = at(2027, 1, 5), at(2027, 1, 5, 11)
+    session.save()
+    for year in (2026, 2027):
+        points_reconcile([member.pk], year, now=at(2027, 2, 1))
+    assert lines(member, 2026) == [] and lines(member, 2027) == [("attend", 2, "")]

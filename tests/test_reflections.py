@@ -167,3 +167,32 @@ def test_api_create_revise_approve_and_return(setting):
     outsider = login(make_user(role="org_admin", org=setting["tree"]["C2"]))
     assert outsider.get(f"/api/v1/reflections/{pk}").status_code == 404
     assert staff.get("/api/v1/reflections?review=true").json()["count"] == 1
+
+
+def test_the_organisations_shared_page_keeps_to_a_query_budget(setting, django_assert_max_num_queries):
+    for m in setting["members"]["c1_1"]:
+        make_reflection(
+            m,
+            status="approved",
+            by=setting["users"]["secretary"],
+            show=True,
+            link=f"session:{setting['session'].pk}" if m == setting["member"] else None,
+        )
+    client = login(setting["users"]["member"])
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("reflections:organization", args=[setting["tree"]["C1-1"].pk]))
+    assert response.content.decode().count("data-reflection=") == 3
+
+
+def test_api_adds_photos_up_to_three_checked_on_their_bytes(setting):
+    reflection = make_reflection(setting["member"])
+    client = login(setting["users"]["member"])
+    url = f"/api/v1/reflections/{reflection.pk}/photos"
+    for i in range(3):
+        assert client.post(url, {"file": png(f"{i}.png")}).status_code == 201
+    assert client.post(url, {"file": png()}).json()["detail"] == "最多上传 3 张照片"
+    fake = SimpleUploadedFile("x.png", b"GIF89a....", content_type="image/png")
+    other = make_reflection(setting["member"])
+    assert client.post(f"/api/v1/reflections/{other.pk}/photos", {"file": fake}).status_code == 400
+    assert login(setting["users"]["secretary"]).post(url, {"file": png()}).status_code == 404
+    assert reflection.photos.count() == 3 and not other.photos.exists()

@@ -5,7 +5,8 @@ Photos are added on the phone page (multipart); the API carries the text and the
 from datetime import date, datetime
 
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from dangxiao.core import access
 from dangxiao.people.models import Member
@@ -145,6 +146,20 @@ def reflection_revise(request, reflection_id: int, body: ReflectionIn):
     except services.ReflectionError as exc:
         return _failed(exc)
     return _out(_one(request, reflection_id))
+
+
+@router.post(
+    "/reflections/{reflection_id}/photos",
+    response={201: ReflectionOut, 400: Detail},
+    summary="Add a photo (JPEG or PNG, up to 10 MB; at most 3) to my pending or returned reflection",
+)
+def reflection_photo_add(request, reflection_id: int, file: File[UploadedFile]):
+    reflection = access.get_own_reflection_or_404(request.user, reflection_id)
+    try:
+        services.reflection_photo_add(reflection, file)
+    except services.ReflectionError as exc:
+        return _failed(exc)
+    return Status(201, _out(_one(request, reflection_id)))
 
 
 @router.post("/reflections/{reflection_id}/approve", response={200: ReflectionOut, 400: Detail}, summary="Approve a pending reflection")

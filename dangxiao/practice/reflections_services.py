@@ -139,6 +139,19 @@ def reflection_revise(
 
 
 @transaction.atomic
+def reflection_photo_add(reflection: Reflection, photo) -> ReflectionPhoto:
+    """Add one JPEG/PNG photo to one's own pending or returned reflection (at most three in all)."""
+    reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
+    if reflection.status == Reflection.Status.APPROVED:
+        raise ReflectionError(_("已通过审核的心得不能再修改"))
+    ((upload, content_type),) = _checked_photos([photo])
+    count = reflection.photos.count()
+    if count >= MAX_PHOTOS:
+        raise ReflectionError(_("最多上传 3 张照片"))
+    return ReflectionPhoto.objects.create(reflection=reflection, file=upload, content_type=content_type, order=count)
+
+
+@transaction.atomic
 def reflection_approve(reflection: Reflection, *, by: User, note: str = "", show: bool = False, now: datetime | None = None) -> Reflection:
     """Approve a pending reflection (its points follow within a minute); optionally show it to the
     organisation's members."""
