@@ -27,7 +27,7 @@ EXPORT_MAX = 5000
 
 def _year(request, today: date) -> int:
     raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and len(raw) == 4 else today.year
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else today.year
     return year if 2000 <= year <= today.year + 1 else today.year
 
 

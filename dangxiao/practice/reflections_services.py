@@ -30,7 +30,7 @@ def parse_link(value: str | None) -> tuple[str, int] | None:
     if not value:
         return None
     kind, _sep, raw = str(value).partition(":")
-    if (kind not in ("session", "lesson") and kind not in SUBJECTS) or not raw.isdigit() or len(raw) > 12:
+    if (kind not in ("session", "lesson") and kind not in SUBJECTS) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise ReflectionError(_("关联的学习活动无效"))
     return kind, int(raw)
 
@@ -119,7 +119,9 @@ def reflection_revise(
     title, text = _clean(title, text)
     fields = _check_link(reflection.member, parse_link(link))
     checked = _checked_photos(photos)
-    kept = list(reflection.photos.exclude(pk__in=[int(p) for p in remove_photo_ids if str(p).isdigit()]))
+    kept = list(
+        reflection.photos.exclude(pk__in=[int(p) for p in remove_photo_ids if str(p).isascii() and str(p).isdigit() and len(str(p)) < 13])
+    )
     if len(kept) + len(checked) > MAX_PHOTOS:
         raise ReflectionError(_("最多上传 3 张照片"))
     removed = list(reflection.photos.exclude(pk__in=[p.pk for p in kept]))
