@@ -183,3 +183,24 @@ def make_meeting(org, kind, held_on, *, marks=None, **fields):
     from dangxiao.practice.meetings_services import MeetingInput, meeting_record
 
     return meeting_record(org, MeetingInput(kind=kind, held_on=held_on, **fields), by=None, marks=marks, today=max(held_on, date.today()))
+def make_session(cohort, starts_at, title: str = "党的创新理论", **fields):
+    from datetime import timedelta
+
+    from dangxiao.teaching.models import Session
+
+    return Session.objects.create(cohort=cohort, title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=2), **fields)
+
+
+def make_reflection(member, *, title: str = "学习心得", text: str = "学了党的二十大精神，深受教育。", now=None, **fields):
+    """A pending reflection written through the service (fields: status to approve/return it by `by`)."""
+    from dangxiao.practice import reflections_services as services
+
+    by = fields.pop("by", None)
+    status = fields.pop("status", "pending")
+    show = fields.pop("show", False)
+    reflection = services.reflection_submit(member, title=title, text=text, now=now, **fields)
+    if status == "approved":
+        reflection = services.reflection_approve(reflection, by=by, now=now, show=show)
+    elif status == "returned":
+        reflection = services.reflection_return(reflection, by=by, note="请结合工作实际再写一写", now=now)
+    return reflection

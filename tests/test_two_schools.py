@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 MARK = "湘江"
 B_PHONES = "136"
-PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice"}
+PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -96,6 +96,9 @@ def b_values(b) -> dict:
         "lesson_id": b["lesson"].pk,
         "practice": b["task"].pk,
         "submissions": b["submission"].pk,
+        "reflections": b["reflection"].pk,
+        "reflection_id": b["reflection"].pk,
+        "photo_id": b["reflection_photo"].pk,
         "plans": b["plan"].pk,
         "venues": b["venue"].pk,
         "venue_id": b["venue"].pk,

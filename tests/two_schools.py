@@ -146,6 +146,14 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         task=task, member=members[0], text=f"{name}实践情况", photo_content_type="image/png", submitted_at=now
     )
     submission.photo.save("practice.png", ContentFile(PNG))
+    from dangxiao.practice.models import Reflection, ReflectionPhoto
+
+    reflection = Reflection.objects.create(
+        member=members[0], title=f"{name}学习心得", text=f"{name}心得内容", submitted_at=now, status="approved",
+        approved_on=now.date(), shown_to_organization=True,
+    )  # fmt: skip
+    reflection_photo = ReflectionPhoto(reflection=reflection, content_type="image/png")
+    reflection_photo.file.save("reflection.png", ContentFile(PNG))
 
     # The residents' liaison, with settings of this committee's own (its defaults, renamed).
     compound = Compound.objects.create(community=community, name=f"{name}苑", latitude=Decimal("28.100"), longitude=Decimal("112.900"))
@@ -240,6 +248,8 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "lesson": lesson,
         "task": task,
         "submission": submission,
+        "reflection": reflection,
+        "reflection_photo": reflection_photo,
         "compound": compound,
         "building": building,
         "households": households,

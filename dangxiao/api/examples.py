@@ -29,7 +29,8 @@ PATH = {
     "code": "ABCDEFGHJK",
     "themed_day_id": 1,  # 青山祠社区第一党支部's themed day of the demo's first month
     "meeting_id": 1,  # its first 党课 of the year
-    "year": 2027,
+    "reflection_id": 92,  # a pending reflection (the principal, on the board, reviews it)
+    "year": 2026,  # the points and meeting rules' year (the demo's)
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -41,6 +42,9 @@ PATH_FOR = {
     ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
     ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
     ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
+    ("post", "/reflections/{reflection_id}/return"): {"reflection_id": 25},  # another pending one
+    ("post", "/reflections/{reflection_id}/show"): {"reflection_id": 38},  # 王志强's approved one
+    ("patch", "/reflections/{reflection_id}"): {"reflection_id": 39},  # 王志强's returned one (his to revise)
 }
 
 BODIES = {
@@ -169,6 +173,12 @@ BODIES = {
     ("post", "/sessions/{session_id}/cancel"): {"reason": "天气原因，另行通知"},
     ("post", "/leave-inbox/decisions"): {"leave_ids": [1932, 1933], "approve": True, "note": "同意"},
     ("post", "/online/lessons/{lesson_id}/heartbeat"): {"position": 30, "from": 0, "to": 30},
+    ("post", "/reflections"): {"title": "学习心得", "text": "学习了党的创新理论，要把学习成果转化为服务群众的行动。", "link": ""},
+    ("patch", "/reflections/{reflection_id}"): {"title": "学习心得（修改）", "text": "结合社区工作，谈谈下一步打算。", "link": ""},
+    ("post", "/reflections/{reflection_id}/approve"): {"note": "写得实在", "show": True},
+    ("post", "/reflections/{reflection_id}/return"): {"note": "请结合本职工作谈谈下一步打算", "show": False},
+    ("post", "/reflections/{reflection_id}/show"): {"shown": True},
+    ("put", "/points/rules/{year}"): {"rules": [{"action": "attend", "points": 2, "day_cap": 4, "month_cap": None, "year_cap": None}]},
     ("post", "/liaison/matters"): {
         "compound_id": 2,
         "category": "lighting",

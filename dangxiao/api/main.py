@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .account import router as account_router
+from .appraisal_points import router as points_router
 from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
@@ -24,6 +25,7 @@ from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .practice_meetings import router as practice_meetings_router
+from .practice_reflections import router as reflections_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
@@ -62,6 +64,8 @@ api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)
 api.add_router("/", liaison_router)
 api.add_router("/", practice_meetings_router)
+api.add_router("/", reflections_router)
+api.add_router("/", points_router)
 
 
 @api.exception_handler(Http404)

@@ -516,3 +516,58 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
     return qs if q is None else qs.filter(q)
+# --- Reflections (学习心得) and points (积分) ----------------------------------------------------
+# A reflection is reviewed by staff over its author's organisation; its author always sees their own;
+# an approved one the secretary chose to show is read by the members of the author's organisation.
+
+
+def filter_reflections(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Reflections the user may open: their own, those under their staff subtrees, and those shown to
+    their own organisation."""
+    Reflection = apps.get_model("practice", "Reflection")
+    qs = Reflection.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    q = staff_q(scope, "member__organization__path")
+    if q is None:
+        return qs
+    if scope.member_id:
+        q |= Q(member_id=scope.member_id)
+        q |= Q(shown_to_organization=True, status="approved", member__organization__path=scope.member_org_path)
+    return qs.filter(q)
+
+
+def filter_reviewable_reflections(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Reflections the user reviews: those of members under their staff subtrees (not their own)."""
+    Reflection = apps.get_model("practice", "Reflection")
+    qs = Reflection.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    q = staff_q(scope, "member__organization__path")
+    if q is None:
+        return qs
+    return qs.filter(q).exclude(member_id=scope.member_id) if scope.member_id else qs.filter(q)
+
+
+def get_reflection_or_404(user, pk, queryset: QuerySet | None = None, *, review: bool = False):
+    Reflection = apps.get_model("practice", "Reflection")
+    try:
+        return (filter_reviewable_reflections if review else filter_reflections)(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, Reflection.DoesNotExist):
+        raise Http404(_("心得不存在或不在您的权限范围内")) from None
+
+
+def get_own_reflection_or_404(user, pk, queryset: QuerySet | None = None):
+    scope = scope_for(user)
+    require(scope.member_id is not None)
+    return get_reflection_or_404(user, pk, (queryset if queryset is not None else apps.get_model("practice", "Reflection").objects).filter(member_id=scope.member_id))
+
+
+def get_points_member_or_404(user, pk, queryset: QuerySet | None = None):
+    """A member whose points the user may read: themselves, or a member under their staff subtrees."""
+    return get_member_or_404(user, pk, queryset)
+
+
+def get_points_rules_school_or_404(user):
+    """The school whose points rules the user edits: the first they sit on the board of (else 404)."""
+    school = board_schools(user).select_related("organization").order_by("organization__depth", "pk").first()
+    require(school is not None)
+    return school

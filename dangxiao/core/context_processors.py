@@ -43,6 +43,8 @@ def navigation(request):
                     ("ledger", _("学时达标"), reverse("ledger_compliance")),
                     ("analysis", _("考勤分析"), reverse("ledger_analysis")),
                     ("leave", _("请假审批"), reverse("attendance:leave_inbox")),
+                    ("reflection_queue", _("心得审核"), reverse("reflections:queue")),
+                    ("org_points", _("积分统计"), reverse("points:organization_home")),
                 ],
             )
         )
@@ -56,6 +58,8 @@ def navigation(request):
             ("schedule", _("我的课表"), reverse("attendance:my_schedule")),
             ("online", _("网上学习"), reverse("online:my_lessons")),
             ("hours", _("我的学时"), reverse("ledger_my_hours")),
+            ("reflections", _("学习心得"), reverse("reflections:mine")),
+            ("points", _("我的积分"), reverse("points:mine")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:

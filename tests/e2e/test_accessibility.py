@@ -64,12 +64,17 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("member", "/me/schedule/", PHONE),
         ("member", "/me/hours/", PHONE),
         ("member", "/checkin/", PHONE),
+        ("member", "/practice/reflections/new/", PHONE),
+        ("member", "/appraisal/points/", PHONE),
         ("principal", "/", DESKTOP),
         ("principal", "/members/", DESKTOP),
         ("principal", f"/sessions/{school['session'].pk}/roll/", DESKTOP),
         ("principal", "/study-hours/", DESKTOP),
         ("principal", "/liaison/matters/", DESKTOP),
         ("principal", "/liaison/figures/", DESKTOP),
+        ("principal", "/practice/reflections/review/", DESKTOP),
+        ("principal", f"/appraisal/points/organizations/{school['tree']['WY'].pk}/", DESKTOP),
+        ("principal", "/appraisal/points/rules/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
     ]
 

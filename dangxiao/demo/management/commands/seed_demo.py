@@ -14,6 +14,7 @@ from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, w
 from dangxiao.demo.meetings import build_meetings, wipe_meetings
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
+from dangxiao.demo.points import build_points
 from dangxiao.demo.school import build_school
 from dangxiao.demo.teaching import build_teaching, wipe_demo_school
 from dangxiao.people.models import Organization
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
