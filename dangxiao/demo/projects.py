@@ -63,7 +63,7 @@ class _Builder:
         return project
 
     def build(self) -> None:
-        young, vets, p = self.young, self.veterans, self.phones
+        young, p = self.young, self.phones
         # 1. 中化地勘院棚改征收: started eight months ago, two months to go; the principal leads it.
         zh = self.project(
             "WY-C3",
