@@ -233,3 +233,18 @@ def test_staff_create_and_retire_pairs_in_their_subtree_and_the_list_keeps_its_b
     client.post(url("mentorship_retire", pair.pk))
     assert client.get(url("mentorship_detail", pair.pk)).status_code == 404
     assert login(site["users"]["secretary"]).get(url("mentorship_detail", 10**30)).status_code == 404
+
+
+def test_a_trainee_reads_their_own_assessment_but_not_the_other_trainees(site):
+    project = site["project"]
+    other = make_member(site["tree"]["C1-1"], name="钱同学")
+    S.trainee_assign(project, other, role="宣传员", starts_on=project.starts_on, ends_on=project.ends_on)
+    S.project_close(project)
+    for trainee, comment in zip(project.trainees.order_by("pk"), ("协调细致周到", "宣传很有感染力"), strict=True):
+        S.trainee_assess(trainee, grade="excellent", comment=comment, by=None)
+    client = login(site["users"]["member"])
+    page = client.get(url("project_detail", project.pk)).content.decode()
+    assert "协调细致周到" in page and "宣传很有感染力" not in page
+    answer = client.get(f"/api/v1/practice/projects/{project.pk}").json()
+    assert sorted((t["grade"] or "", t["comment"]) for t in answer["trainees"]) == [("", ""), ("excellent", "协调细致周到")]
+    assert "宣传很有感染力" in login(site["users"]["secretary"]).get(url("project_detail", project.pk)).content.decode()

@@ -148,7 +148,12 @@ def _trainee(t: ProjectTrainee) -> dict:
 def _detail(request, project_id: int) -> dict:
     project = access.get_project_or_404(request.user, project_id, selectors.project_list(FrontlineProject.objects.all()))
     found = selectors.project_detail(project)
-    return {**_project(project), "phases": [_phase(p) for p in found["phases"]], "trainees": [_trainee(t) for t in found["trainees"]]}
+    trainees = [_trainee(t) for t in found["trainees"]]
+    if not access.filter_projects(request.user, manage=True).filter(pk=project.pk).exists():
+        # A trainee or the lead reads the project, and only their own assessment.
+        me = access.scope_for(request.user).member_id
+        trainees = [t if t["member"]["id"] == me else {**t, "grade": None, "comment": "", "assessed_on": None} for t in trainees]
+    return {**_project(project), "phases": [_phase(p) for p in found["phases"]], "trainees": trainees}
 
 
 class ProjectQuery(PageQuery):

@@ -158,6 +158,7 @@ def project_detail(request, project_id: int):
             **selectors.project_detail(project),
             "page": page,
             "manage": manage,
+            "member_id": scope.member_id,
             "can_log": project.status == FrontlineProject.Status.ACTIVE and services.can_log(project, scope.member_id),
             "can_assess": manage and services.can_assess(project, today),
             "phase_form": forms.PhaseForm(initial={"starts_on": project.starts_on, "ends_on": project.ends_on}),
