@@ -224,14 +224,14 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     mentorship = practice.mentorship_create(
         "cadre", branch, mentor=members[0], mentee=members[1], goals=f"{name}目标", starts_on=today - timedelta(days=30), project=project
     )
-    meeting = practice.meeting_log(mentorship, members[1], met_on=today, minutes=f"{name}纪要", today=today)
+    mentorship_meeting = practice.meeting_log(mentorship, members[1], met_on=today, minutes=f"{name}纪要", today=today)
     return {
         "project": project,
         "phase": phase,
         "trainee": trainee,
         "project_log": project_log,
         "mentorship": mentorship,
-        "meeting": meeting,
+        "mentorship_meeting": mentorship_meeting,
         "root": root,
         "community": community,
         "branch": branch,

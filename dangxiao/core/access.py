@@ -516,6 +516,8 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
     return qs if q is None else qs.filter(q)
+
+
 # --- Frontline projects and mentorships (practice) -------------------------------------------------
 # Staff manage the projects and pairs of the organisations in their subtrees. A member reaches a
 # project they are a trainee on or lead, and a mentorship they are a side of; nothing else.
