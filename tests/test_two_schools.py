@@ -148,6 +148,11 @@ def b_values(b) -> dict:
         "url": "people/member/",
         "parent_id": b["root"].pk,
         "id": b["users"]["principal"].pk,
+        "project_id": b["project"].pk,
+        "phase_id": b["phase"].pk,
+        "trainee_id": b["trainee"].pk,
+        "log_id": b["project_log"].pk,
+        "mentorship_id": b["mentorship"].pk,
     }
 
 
@@ -255,6 +260,7 @@ def api_body(operation: dict, values: dict) -> dict | None:
             "plan": values["plans"],
             "topic": values["topics"],
             "parent": values["topics"],
+            "project": values["project_id"],
         }.get(kind, values["members"])
 
     def sample(s):

@@ -219,7 +219,27 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         object_id=members[0].pk,
         summary=f"查看党员{members[0].name}的完整手机号和身份证号",
     )
+    # A frontline project with its phase, trainee and log (with a photo), and a mentor pair with a meeting.
+    from dangxiao.practice import projects_services as practice
+
+    project = practice.project_create(
+        branch, name=f"{name}棚改项目", starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60), lead=members[0]
+    )
+    phase = practice.phase_add(project, name=f"{name}入户", starts_on=project.starts_on, ends_on=today)
+    trainee = practice.trainee_assign(project, members[1], role=f"{name}岗位", starts_on=project.starts_on, ends_on=project.ends_on)
+    project_log = practice.log_write(project, members[1], written_on=today, text=f"{name}日志", today=today)
+    project_log.photo.save("log.png", ContentFile(PNG))
+    mentorship = practice.mentorship_create(
+        "cadre", branch, mentor=members[0], mentee=members[1], goals=f"{name}目标", starts_on=today - timedelta(days=30), project=project
+    )
+    mentorship_meeting = practice.meeting_log(mentorship, members[1], met_on=today, minutes=f"{name}纪要", today=today)
     return {
+        "project": project,
+        "phase": phase,
+        "trainee": trainee,
+        "project_log": project_log,
+        "mentorship": mentorship,
+        "mentorship_meeting": mentorship_meeting,
         "root": root,
         "community": community,
         "branch": branch,

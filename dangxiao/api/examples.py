@@ -31,6 +31,10 @@ PATH = {
     "meeting_id": 1,  # its first 党课 of the year
     "reflection_id": 92,  # a pending reflection (the principal, on the board, reviews it)
     "year": 2026,  # the points and meeting rules' year (the demo's)
+    "project_id": 1,  # 中化地勘院棚改征收 (running; the principal leads it)
+    "phase_id": 3,  # its phase 签约征收
+    "trainee_id": 8,  # 徐淑新 on 湘林家园老旧小区改造 (ended, not yet assessed)
+    "mentorship_id": 1,  # 李建国 → 莫嘉秀, 传帮带 on 中化地勘院
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -45,6 +49,10 @@ PATH_FOR = {
     ("post", "/reflections/{reflection_id}/return"): {"reflection_id": 25},  # another pending one
     ("post", "/reflections/{reflection_id}/show"): {"reflection_id": 38},  # 王志强's approved one
     ("patch", "/reflections/{reflection_id}"): {"reflection_id": 39},  # 王志强's returned one (his to revise)
+    ("post", "/practice/mentorships/{mentorship_id}/close"): {"mentorship_id": 2},  # 陈卫东 → 叶俊
+    ("delete", "/practice/projects/{project_id}"): {"project_id": 5},  # the one the example adds
+    ("post", "/practice/projects/{project_id}/close"): {"project_id": 5},
+    ("delete", "/practice/mentorships/{mentorship_id}"): {"mentorship_id": 9},  # the one the example adds
 }
 
 BODIES = {
@@ -220,4 +228,50 @@ BODIES = {
         "lesson": "quarter",
         "life": "year",
     },
+    # Frontline projects and mentorships (dates around the demo's today, 2026-12-07).
+    ("post", "/practice/projects"): {
+        "organization_id": 8,
+        "name": "赤岭路社区适老化改造",
+        "description": "为赤岭路社区 30 户高龄老人家庭加装扶手、防滑地面",
+        "lead_id": 7,
+        "starts_on": "2026-12-01",
+        "ends_on": "2027-06-30",
+    },
+    ("patch", "/practice/projects/{project_id}"): {"description": "天剑社区中化地勘院宿舍片区棚户区改造征收，学员干部下沉一线。"},
+    ("post", "/practice/projects/{project_id}/phases"): {
+        "name": "回迁安置",
+        "starts_on": "2027-01-20",
+        "ends_on": "2027-02-04",
+        "status": "planned",
+    },
+    ("put", "/practice/phases/{phase_id}"): {
+        "name": "签约征收",
+        "starts_on": "2026-08-10",
+        "ends_on": "2026-12-27",
+        "status": "in_progress",
+    },
+    ("post", "/practice/projects/{project_id}/trainees"): {
+        "member_id": 7,
+        "role": "群众工作组",
+        "starts_on": "2026-12-07",
+        "ends_on": "2027-02-04",
+    },
+    ("post", "/practice/trainees/{trainee_id}/assessment"): {"grade": "good", "comment": "质量监督认真负责，记录完整。"},
+    ("post", "/practice/projects/{project_id}/logs"): {"written_on": "2026-12-07", "text": "走访未签约住户 3 户，解答补偿方案疑问。"},
+    ("post", "/practice/mentorships"): {
+        "kind": "cadre",
+        "organization_id": 14,
+        "mentor_id": 9,
+        "mentee_id": 7,
+        "goals": "在签约一线学会政策解释和群众工作方法。",
+        "starts_on": "2026-12-07",
+        "project_id": 1,
+    },
+    ("patch", "/practice/mentorships/{mentorship_id}"): {"goals": "带领入户摸底和签约谈判，三个月内能独立完成签约前的政策解释。"},
+    ("post", "/practice/mentorships/{mentorship_id}/meetings"): {
+        "met_on": "2026-12-07",
+        "minutes": "复盘本周签约情况，导师讲解补偿政策中的易错条款。",
+        "notes": "",
+    },
+    ("post", "/practice/mentorships/{mentorship_id}/close"): {"grade": "excellent", "assessment": "结对目标全部达到，能独立承担签约工作。"},
 }

@@ -25,6 +25,7 @@ from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .practice_meetings import router as practice_meetings_router
+from .practice_projects import router as practice_projects_router
 from .practice_reflections import router as reflections_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
@@ -66,6 +67,7 @@ api.add_router("/", liaison_router)
 api.add_router("/", practice_meetings_router)
 api.add_router("/", reflections_router)
 api.add_router("/", points_router)
+api.add_router("/", practice_projects_router)
 
 
 @api.exception_handler(Http404)

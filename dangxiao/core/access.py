@@ -516,6 +516,8 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
     return qs if q is None else qs.filter(q)
+
+
 # --- Reflections (学习心得) and points (积分) ----------------------------------------------------
 # A reflection is reviewed by staff over its author's organisation; its author always sees their own;
 # an approved one the secretary chose to show is read by the members of the author's organisation.
@@ -558,7 +560,9 @@ def get_reflection_or_404(user, pk, queryset: QuerySet | None = None, *, review:
 def get_own_reflection_or_404(user, pk, queryset: QuerySet | None = None):
     scope = scope_for(user)
     require(scope.member_id is not None)
-    return get_reflection_or_404(user, pk, (queryset if queryset is not None else apps.get_model("practice", "Reflection").objects).filter(member_id=scope.member_id))
+    return get_reflection_or_404(
+        user, pk, (queryset if queryset is not None else apps.get_model("practice", "Reflection").objects).filter(member_id=scope.member_id)
+    )
 
 
 def get_points_member_or_404(user, pk, queryset: QuerySet | None = None):
@@ -571,3 +575,63 @@ def get_points_rules_school_or_404(user):
     school = board_schools(user).select_related("organization").order_by("organization__depth", "pk").first()
     require(school is not None)
     return school
+
+
+# --- Frontline projects and mentorships (practice) -------------------------------------------------
+# Staff manage the projects and pairs of the organisations in their subtrees. A member reaches a
+# project they are a trainee on or lead, and a mentorship they are a side of; nothing else.
+
+
+def _practice_q(user, path_field: str, member_q) -> Q | None:
+    scope = scope_for(user)
+    q = staff_q(scope, path_field)
+    if q is None:
+        return None
+    if scope.member_id:
+        q |= member_q(scope.member_id)
+    return q
+
+
+def filter_projects(user, queryset: QuerySet | None = None, *, manage: bool = False) -> QuerySet:
+    """Projects the user may see (not retired): staff over the owning organisation; a member for the
+    projects they are a trainee on or lead. `manage`: staff only."""
+    FrontlineProject = apps.get_model("practice", "FrontlineProject")
+    qs = (FrontlineProject.objects.all() if queryset is None else queryset).filter(retired_at__isnull=True)
+    if manage:
+        q = staff_q(scope_for(user), "organization__path")
+    else:
+        ProjectTrainee = apps.get_model("practice", "ProjectTrainee")
+        q = _practice_q(
+            user,
+            "organization__path",
+            lambda m: Q(lead_id=m) | Q(pk__in=ProjectTrainee.objects.filter(member_id=m).values("project_id")),
+        )
+    return qs if q is None else qs.filter(q)
+
+
+def get_project_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
+    FrontlineProject = apps.get_model("practice", "FrontlineProject")
+    try:
+        return filter_projects(user, queryset, manage=manage).get(pk=pk)
+    except (ValueError, TypeError, FrontlineProject.DoesNotExist):
+        raise Http404(_("项目不存在或不在您的权限范围内")) from None
+
+
+def filter_mentorships(user, queryset: QuerySet | None = None, *, manage: bool = False) -> QuerySet:
+    """Mentorships the user may see (not retired): staff over the pair's organisation; a member for
+    the pairs they are a side of. `manage`: staff only."""
+    Mentorship = apps.get_model("practice", "Mentorship")
+    qs = (Mentorship.objects.all() if queryset is None else queryset).filter(retired_at__isnull=True)
+    if manage:
+        q = staff_q(scope_for(user), "organization__path")
+    else:
+        q = _practice_q(user, "organization__path", lambda m: Q(mentor_id=m) | Q(mentee_id=m))
+    return qs if q is None else qs.filter(q)
+
+
+def get_mentorship_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
+    Mentorship = apps.get_model("practice", "Mentorship")
+    try:
+        return filter_mentorships(user, queryset, manage=manage).get(pk=pk)
+    except (ValueError, TypeError, Mentorship.DoesNotExist):
+        raise Http404(_("结对不存在或不在您的权限范围内")) from None

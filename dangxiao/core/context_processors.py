@@ -60,6 +60,7 @@ def navigation(request):
             ("hours", _("我的学时"), reverse("ledger_my_hours")),
             ("reflections", _("学习心得"), reverse("reflections:mine")),
             ("points", _("我的积分"), reverse("points:mine")),
+            ("my_practice", _("我的实践"), reverse("practice_projects:my_practice")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:
@@ -102,6 +103,8 @@ def _practice() -> list:
         ("themed_days", _("主题党日"), "practice:themed_day_list"),
         ("meetings", _("三会一课"), "practice:meeting_list"),
         ("lecturers", _("党课我主讲"), "practice:lecturers"),
+        ("frontline_projects", _("项目一线"), "practice_projects:project_list"),
+        ("mentorships", _("结对帮带"), "practice_projects:mentorship_list"),
     ]
     items = []
     for key, label, name in entries:

@@ -52,7 +52,19 @@ def school(people):
     for user in liaison["users"].values():
         user.set_password(PASSWORD)
         user.save()
-    return {**people, **liaison, "session": session}
+    from dangxiao.practice import projects_services as practice
+
+    project = practice.project_create(
+        people["tree"]["C1-1"], name="湘林家园老旧小区改造", starts_on=timezone.localdate() - timedelta(days=30),
+        ends_on=timezone.localdate() + timedelta(days=30), lead=people["members"]["c1_1"][1],
+    )  # fmt: skip
+    practice.phase_add(project, name="需求征集", starts_on=project.starts_on, ends_on=project.ends_on)
+    practice.trainee_assign(project, member, role="施工协调员", starts_on=project.starts_on, ends_on=project.ends_on)
+    pair = practice.mentorship_create(
+        "cadre", people["tree"]["C1-1"], mentor=people["members"]["c1_1"][1], mentee=member, goals="学会施工协调",
+        starts_on=project.starts_on, project=project,
+    )  # fmt: skip
+    return {**people, **liaison, "session": session, "project": project, "pair": pair}
 
 
 def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
@@ -66,6 +78,9 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("member", "/checkin/", PHONE),
         ("member", "/practice/reflections/new/", PHONE),
         ("member", "/appraisal/points/", PHONE),
+        ("member", "/practice/mine/", PHONE),
+        ("member", f"/practice/mentorships/{school['pair'].pk}/", PHONE),
+        ("member", f"/practice/projects/{school['project'].pk}/log/", PHONE),
         ("principal", "/", DESKTOP),
         ("principal", "/members/", DESKTOP),
         ("principal", f"/sessions/{school['session'].pk}/roll/", DESKTOP),
@@ -75,6 +90,9 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/practice/reflections/review/", DESKTOP),
         ("principal", f"/appraisal/points/organizations/{school['tree']['WY'].pk}/", DESKTOP),
         ("principal", "/appraisal/points/rules/", DESKTOP),
+        ("principal", "/practice/projects/", DESKTOP),
+        ("principal", f"/practice/projects/{school['project'].pk}/", DESKTOP),
+        ("principal", "/practice/mentorships/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
     ]
 

@@ -15,6 +15,7 @@ from dangxiao.demo.meetings import build_meetings, wipe_meetings
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.demo.points import build_points
+from dangxiao.demo.projects import build_projects, wipe_projects
 from dangxiao.demo.school import build_school
 from dangxiao.demo.teaching import build_teaching, wipe_demo_school
 from dangxiao.people.models import Organization
@@ -57,12 +58,14 @@ class Command(BaseCommand):
         wipe_meetings()  # meetings protect their branches
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
+        wipe_projects()  # projects and pairs protect the members and organisations rebuilt below
         build_people(clock, self.stdout)
         build_compounds()  # counted with the liaison grid below
         build_teaching(build_school(clock, self.stdout), clock, self.stdout)
         build_attendance(clock, self.stdout)  # the roll before the demo's today
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
+        build_projects(clock, self.stdout)
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
