@@ -145,6 +145,12 @@ def b_values(b) -> dict:
         "url": "people/member/",
         "parent_id": b["root"].pk,
         "id": b["users"]["principal"].pk,
+        # Volunteer service: /practice/service/<pk>/…, …/participants/<pk>/…, the check-in QR's link.
+        "service": b["volunteer_service"].pk,
+        "activity_id": b["volunteer_service"].pk,
+        "participants": b["service_participant"].pk,
+        "participant_id": b["service_participant"].pk,
+        "scan": f"{int(timezone.now().timestamp() // 30)}.forged",
     }
 
 
@@ -252,6 +258,7 @@ def api_body(operation: dict, values: dict) -> dict | None:
             "plan": values["plans"],
             "topic": values["topics"],
             "parent": values["topics"],
+            "participant": values["participants"],
         }.get(kind, values["members"])
 
     def sample(s):

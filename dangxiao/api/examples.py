@@ -30,6 +30,8 @@ PATH = {
     "themed_day_id": 1,  # 青山祠社区第一党支部's themed day of the demo's first month
     "meeting_id": 1,  # its first 党课 of the year
     "year": 2027,
+    "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
+    "participant_id": 471,  # hours waiting in the queue
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -41,6 +43,10 @@ PATH_FOR = {
     ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
     ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
     ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
+    ("post", "/practice/service/activities/{activity_id}/cancel"): {"activity_id": 63},  # the one the example adds
+    ("post", "/practice/service/participants/{participant_id}/correction"): {"participant_id": 384},  # 王志强's request
+    ("post", "/me/service/activities/{activity_id}/sign-up"): {"activity_id": 1},  # the school-wide day
+    ("post", "/me/service/activities/{activity_id}/withdraw"): {"activity_id": 1},
 }
 
 BODIES = {
@@ -210,4 +216,21 @@ BODIES = {
         "lesson": "quarter",
         "life": "year",
     },
+    ("post", "/practice/service/activities"): {
+        "organization_id": 3,
+        "title": "楼道杂物清理",
+        "kind": "environment",
+        "starts_at": "2027-01-09T09:00:00+08:00",
+        "ends_at": "2027-01-09T11:00:00+08:00",
+        "place": "青山祠小区3栋",
+        "signup_limit": 10,
+        "description": "清理楼道堆放杂物，消除消防隐患",
+    },
+    ("patch", "/practice/service/activities/{activity_id}"): {"signup_limit": 20},
+    ("post", "/practice/service/activities/{activity_id}/cancel"): {"reason": "天气原因，另行通知"},
+    ("put", "/practice/service/activities/{activity_id}/presence"): {"member_ids": [7]},
+    ("patch", "/practice/service/participants/{participant_id}"): {"minutes": 150, "note": "提前到场布置"},
+    ("post", "/practice/service/queue/approve"): {"participant_ids": [471, 472]},
+    ("post", "/practice/service/participants/{participant_id}/correction"): {"accept": True, "note": "同意"},
+    ("post", "/me/service/participants/{participant_id}/correction"): {"minutes": 150, "reason": "活动结束后继续服务了半小时"},
 }

@@ -43,7 +43,8 @@ def _audit(request, action: str, service: VolunteerService, summary: str, **deta
 
 
 def _locked(service: VolunteerService) -> VolunteerService:
-    return VolunteerService.objects.select_for_update().get(pk=service.pk)
+    """The activity row, locked until the transaction ends (its organisation read along, not locked)."""
+    return VolunteerService.objects.select_for_update(of=("self",)).select_related("organization").get(pk=service.pk)
 
 
 # --- Activities ------------------------------------------------------------------------------------
@@ -163,9 +164,7 @@ def _join(service: VolunteerService, member: Member, now: datetime, *, walk_in: 
         raise ServiceError(_("活动已取消"))
     if member.left_on is not None:
         raise ServiceError(_("该党员已离开，记录仅供查阅，不能修改"))
-    path = Organization.objects.filter(pk=member.organization_id).values_list("path", flat=True).first() or ""
-    org_path = Organization.objects.filter(pk=service.organization_id).values_list("path", flat=True).first()
-    if not path.startswith(org_path):
+    if not member.organization.path.startswith(service.organization.path):
         raise ServiceError(_("该活动未向您所在的组织开放"))
     if now >= (service.ends_at if walk_in else service.starts_at):
         raise ServiceError(_("活动已开始，不能再报名") if not walk_in else _("活动已结束"))
