@@ -91,14 +91,13 @@ def build_service(clock: DemoClock, stdout=None) -> dict:
                 if not service.participants.filter(member=demo_member).exists():
                     services.service_sign_up(service, demo_member, now=today_start - timedelta(days=1))
         created += 1 + len(communities)
-        # A year of monthly activities.
-        for month in range(-11, 1):
+        # A year of monthly activities, in the twelve months before this one (the same records whatever
+        # today's day of the month, so that the API's examples name the same ones).
+        for month in range(-12, 0):
             for i, org in enumerate(communities):
                 day = clock.day_in(month, 5 + i * 4)
-                if day >= clock.today:
-                    continue
                 start = datetime.combine(day, time(14, 30) if (month + i) % 2 else time(9, 0), SHANGHAI)
-                kind, title = ACTIVITIES[(month + 11 + i) % len(ACTIVITIES)]
+                kind, title = ACTIVITIES[(month + 12 + i) % len(ACTIVITIES)]
                 service = services.service_create(
                     org,
                     title=title,
