@@ -31,7 +31,7 @@ PATH = {
     "meeting_id": 1,  # its first 党课 of the year
     "year": 2027,
     "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
-    "participant_id": 471,  # hours waiting in the queue
+    "participant_id": 521,  # hours waiting in the queue
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -43,10 +43,11 @@ PATH_FOR = {
     ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
     ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
     ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
-    ("post", "/practice/service/activities/{activity_id}/cancel"): {"activity_id": 63},  # the one the example adds
-    ("post", "/practice/service/participants/{participant_id}/correction"): {"participant_id": 384},  # 王志强's request
+    ("post", "/practice/service/activities/{activity_id}/cancel"): {"activity_id": 67},  # the one the example adds
+    ("post", "/practice/service/participants/{participant_id}/correction"): {"participant_id": 427},  # 王志强's request
     ("post", "/me/service/activities/{activity_id}/sign-up"): {"activity_id": 1},  # the school-wide day
     ("post", "/me/service/activities/{activity_id}/withdraw"): {"activity_id": 1},
+    ("post", "/me/service/participants/{participant_id}/correction"): {"participant_id": 38},  # one of 王志强's
 }
 
 BODIES = {
@@ -230,7 +231,7 @@ BODIES = {
     ("post", "/practice/service/activities/{activity_id}/cancel"): {"reason": "天气原因，另行通知"},
     ("put", "/practice/service/activities/{activity_id}/presence"): {"member_ids": [7]},
     ("patch", "/practice/service/participants/{participant_id}"): {"minutes": 150, "note": "提前到场布置"},
-    ("post", "/practice/service/queue/approve"): {"participant_ids": [471, 472]},
+    ("post", "/practice/service/queue/approve"): {"participant_ids": [521, 522]},
     ("post", "/practice/service/participants/{participant_id}/correction"): {"accept": True, "note": "同意"},
     ("post", "/me/service/participants/{participant_id}/correction"): {"minutes": 150, "reason": "活动结束后继续服务了半小时"},
 }
