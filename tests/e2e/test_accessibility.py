@@ -49,10 +49,13 @@ def school(people):
         reporter_name="陈阿姨",
         source="grid",
     )
+    from tests.service_fixtures import past_service_with
+
+    service = past_service_with([member], people["tree"]["C1-1"])
     for user in liaison["users"].values():
         user.set_password(PASSWORD)
         user.save()
-    return {**people, **liaison, "session": session}
+    return {**people, **liaison, "session": session, "volunteer_service": service}
 
 
 def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
@@ -71,6 +74,11 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/liaison/matters/", DESKTOP),
         ("principal", "/liaison/figures/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
+        ("member", "/practice/me/service/", PHONE),
+        ("member", "/practice/me/service/hours/", PHONE),
+        ("principal", "/practice/service/", DESKTOP),
+        ("principal", f"/practice/service/{school['volunteer_service'].pk}/", DESKTOP),
+        ("principal", "/practice/service/queue/", DESKTOP),
     ]
 
 
