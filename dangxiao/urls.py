@@ -31,7 +31,6 @@ urlpatterns = [
     path("", include("dangxiao.attendance.document_urls")),
     path("", include("dangxiao.attendance.home_urls")),
     path("online/", include("dangxiao.online.urls")),
-    path("practice/", include("dangxiao.practice.urls")),
     # The plan's page reads the year's records, which the school app may not: it is the reports app's.
     path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),
     path("school/plans/<int:pk>/items/", plan_items.plan_items, name="plan_items"),
@@ -42,7 +41,7 @@ urlpatterns = [
     path("liaison/open311/", include("dangxiao.liaison.open311_keys_urls")),
     path("", include("dangxiao.liaison.public_urls")),
     path("open311/v2/", include("dangxiao.liaison.open311_urls")),
-    path("practice/", include("dangxiao.practice.meetings_urls")),
+    path("practice/", include("dangxiao.practice.urls")),  # 主题党日, 三会一课, 志愿服务 (one namespace)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -56,6 +56,7 @@ def navigation(request):
             ("schedule", _("我的课表"), reverse("attendance:my_schedule")),
             ("online", _("网上学习"), reverse("online:my_lessons")),
             ("hours", _("我的学时"), reverse("ledger_my_hours")),
+            ("my_service", _("志愿服务"), reverse("practice:my_services")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:
@@ -98,6 +99,8 @@ def _practice() -> list:
         ("themed_days", _("主题党日"), "practice:themed_day_list"),
         ("meetings", _("三会一课"), "practice:meeting_list"),
         ("lecturers", _("党课我主讲"), "practice:lecturers"),
+        ("service", _("志愿服务"), "practice:service_list"),
+        ("service_queue", _("志愿服务时长审核"), "practice:service_queue"),
     ]
     items = []
     for key, label, name in entries:

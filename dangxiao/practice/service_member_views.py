@@ -37,7 +37,7 @@ def my_services(request):
     offered = Paginator(service_selectors.open_services(request.user, member), 20).get_page(request.GET.get("page"))
     mine = Paginator(service_selectors.my_participations(member), 20).get_page(request.GET.get("mine"))
     context = {
-        "active": "me",
+        "active": "my_service",
         "member": member,
         "page": offered,
         "rows": service_selectors.as_open(offered),
@@ -92,7 +92,7 @@ def scan(request, pk: int, token: str):
         code_time = datetime.fromtimestamp(ticket["at"], tz=UTC)
     member = _member(request)
     service = access.filter_joinable_services(request.user).filter(pk=pk).first()
-    context, status = {"active": "me", "service": service}, 200
+    context, status = {"active": "my_service", "service": service}, 200
     if service is None:
         context["error"], status = _("签到码无效，或该活动未向您开放"), 404
     else:
@@ -111,7 +111,7 @@ def my_hours(request):
     this_year = timezone.localdate().year
     year = year_param(request.GET.get("year"), this_year)
     context = {
-        "active": "me",
+        "active": "my_service",
         "member": member,
         "year": year,
         "years": service_selectors.service_years(member, this_year),
@@ -137,4 +137,6 @@ def correction(request, pk: int):
             messages.success(request, _("已提交更正申请，等待审核"))
             return redirect(f"{reverse('practice:my_service_hours')}?year={timezone.localtime(participant.service.starts_at).year}")
     status = 422 if request.method == "POST" else 200
-    return render(request, "practice/service/correction.html", {"active": "me", "participant": participant, "form": form}, status=status)
+    return render(
+        request, "practice/service/correction.html", {"active": "my_service", "participant": participant, "form": form}, status=status
+    )

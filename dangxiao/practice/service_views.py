@@ -257,7 +257,7 @@ def service_queue(request):
     elif kind == "pending":
         qs = qs.filter(hours_status=ServiceParticipant.Hours.PENDING)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"active": "service", "page": page, "kind": kind, "querystring_nopage": f"kind={kind}&" if kind else ""}
+    context = {"active": "service_queue", "page": page, "kind": kind, "querystring_nopage": f"kind={kind}&" if kind else ""}
     return render(request, "practice/service/queue.html", context)
 
 

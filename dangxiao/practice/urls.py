@@ -1,9 +1,8 @@
-"""The practice app's pages: each helper's module of patterns, included under one namespace."""
+"""The practice app's pages under one namespace ("practice"): each helper's module of patterns joined here,
+since two includes of one namespace would leave half of its names unreachable by reverse()."""
 
-from django.urls import include, path
+from . import meetings_urls, service_urls
 
 app_name = "practice"
 
-urlpatterns = [
-    path("", include("dangxiao.practice.service_urls")),
-]
+urlpatterns = [*meetings_urls.urlpatterns, *service_urls.urlpatterns]
