@@ -24,8 +24,8 @@ from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .practice_meetings import router as practice_meetings_router
-from .practice_service import me_router as practice_service_me_router
 from .practice_service import router as practice_service_router
+from .practice_service_me import me_router as practice_service_me_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
