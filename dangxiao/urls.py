@@ -43,8 +43,8 @@ urlpatterns = [
     path("liaison/open311/", include("dangxiao.liaison.open311_keys_urls")),
     path("", include("dangxiao.liaison.public_urls")),
     path("open311/v2/", include("dangxiao.liaison.open311_urls")),
-    path("practice/", include("dangxiao.practice.meetings_urls")),
     path("practice/", include("dangxiao.practice.projects_urls")),
+    path("practice/", include("dangxiao.practice.urls")),  # 主题党日, 三会一课, 志愿服务 (one namespace)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

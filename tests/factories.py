@@ -183,6 +183,8 @@ def make_meeting(org, kind, held_on, *, marks=None, **fields):
     from dangxiao.practice.meetings_services import MeetingInput, meeting_record
 
     return meeting_record(org, MeetingInput(kind=kind, held_on=held_on, **fields), by=None, marks=marks, today=max(held_on, date.today()))
+
+
 def make_session(cohort, starts_at, title: str = "党的创新理论", **fields):
     from datetime import timedelta
 

@@ -209,10 +209,31 @@ def test_seed_demo_builds_the_wenyuan_school_of_section_5_without_double_booking
     # Every session passes the checks the services make when staff book one (teaching.conflicts).
     sessions_agree_with_the_conflict_checks()
 
+    # Volunteer service: a year of activities with approved hours, some still in the queue, none over its limit.
+    service_first = volunteer_service_is_shown_and_within_limits()
+
     # A second run for the same day wipes and builds the very same records, attendance history included.
     first = fingerprint(), attendance_fingerprint()
     seed()
     assert (fingerprint(), attendance_fingerprint()) == first
+    assert volunteer_service_is_shown_and_within_limits() == service_first
+
+
+def volunteer_service_is_shown_and_within_limits() -> list:
+    """The demo's volunteer service (dangxiao.demo.service), checked; its records by natural keys."""
+    from dangxiao.practice.models import ServiceParticipant, VolunteerService
+    from dangxiao.practice.service_selectors import service_minutes
+
+    signed = Count("participants", filter=Q(participants__status="signed_up"))
+    assert VolunteerService.objects.count() >= 60
+    assert not VolunteerService.objects.annotate(n=signed).filter(n__gt=F("signup_limit")).exists()
+    by_status = dict(ServiceParticipant.objects.values_list("hours_status").annotate(n=Count("pk")))
+    assert by_status["approved"] > 300 and by_status["pending"] > 0 and by_status["correction"] == 1
+    wang = Member.objects.get(phone="13900000003")
+    assert service_minutes([wang.pk], DEMO_DAY.year)[wang.pk] > 0
+    return sorted(
+        ServiceParticipant.objects.values_list("service__title", "service__starts_at", "member__phone", "minutes", "hours_status")
+    )
 
 
 # --- Attendance history (dangxiao.demo.attendance) -------------------------------------------------

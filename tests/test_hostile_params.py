@@ -20,6 +20,7 @@ from dangxiao.school.models import Partner, PartnerAgreement, Topic, TrainingPla
 from dangxiao.teaching.models import Course, Enrollment, Session
 
 from .factories import make_cohort, make_meeting, make_teacher, make_themed_day
+from .service_fixtures import past_service_with
 from .test_api import token_for
 from .test_api_liaison import report
 from .test_online import make_online, make_quiz
@@ -42,7 +43,10 @@ def world(liaison, settings, tmp_path):
     Enrollment.objects.create(cohort=cohort, member=w["member"])
     matter = report(liaison)
     meeting = make_meeting(tree["C1-1"], "general", timezone.localdate())
+    service = past_service_with([w["member"]], tree["C1-1"])
     ids = {
+        "activity_id": service.pk,
+        "participant_id": service.participants.get().pk,
         "themed_day_id": make_themed_day(tree["C1-1"], timezone.localdate()).pk,
         "meeting_id": meeting.pk,
         "year": 2026,
@@ -76,6 +80,7 @@ def world(liaison, settings, tmp_path):
         "people:organization_member_picker": {"pk": tree["C1"].pk},
         "people:organization_parent_picker": {"pk": tree["C1-1"].pk},
         "practice:meeting_edit": {"pk": meeting.pk},
+        "practice:service_detail": {"pk": service.pk},
     }
     return {**w, "ids": ids, "pages": pages, "session": session, "matter": matter}
 

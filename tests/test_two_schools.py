@@ -153,6 +153,12 @@ def b_values(b) -> dict:
         "trainee_id": b["trainee"].pk,
         "log_id": b["project_log"].pk,
         "mentorship_id": b["mentorship"].pk,
+        # Volunteer service: /practice/service/<pk>/…, …/participants/<pk>/…, the check-in QR's link.
+        "service": b["volunteer_service"].pk,
+        "activity_id": b["volunteer_service"].pk,
+        "participants": b["service_participant"].pk,
+        "participant_id": b["service_participant"].pk,
+        "scan": f"{int(timezone.now().timestamp() // 30)}.forged",
     }
 
 
@@ -261,6 +267,7 @@ def api_body(operation: dict, values: dict) -> dict | None:
             "topic": values["topics"],
             "parent": values["topics"],
             "project": values["project_id"],
+            "participant": values["participants"],
         }.get(kind, values["members"])
 
     def sample(s):

@@ -233,6 +233,17 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "cadre", branch, mentor=members[0], mentee=members[1], goals=f"{name}目标", starts_on=today - timedelta(days=30), project=project
     )
     mentorship_meeting = practice.meeting_log(mentorship, members[1], met_on=today, minutes=f"{name}纪要", today=today)
+    # Volunteer service: an activity of the branch that has ended, a member signed up, checked in, hours pending.
+    from dangxiao.practice import service_services
+
+    service_start = now - timedelta(days=2)
+    service = service_services.service_create(
+        branch, title=f"{name}志愿服务", starts_at=service_start, ends_at=service_start + timedelta(hours=2), place=f"{name}苑"
+    )
+    service_services.service_sign_up(service, members[0], now=service_start - timedelta(days=1))
+    service_services.service_mark_presence(service, [members[0].pk], now=service_start)
+    service_services.hours_record(service, now=service_start + timedelta(hours=3))
+    participant = service.participants.get()
     return {
         "project": project,
         "phase": phase,
@@ -284,4 +295,6 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "transfer": transfer,
         "themed_day": themed_day,
         "meeting": meeting,
+        "volunteer_service": service,
+        "service_participant": participant,
     }

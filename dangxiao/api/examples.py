@@ -35,6 +35,8 @@ PATH = {
     "phase_id": 3,  # its phase 签约征收
     "trainee_id": 8,  # 徐淑新 on 湘林家园老旧小区改造 (ended, not yet assessed)
     "mentorship_id": 1,  # 李建国 → 莫嘉秀, 传帮带 on 中化地勘院
+    "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
+    "participant_id": 521,  # hours waiting in the queue
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -53,6 +55,11 @@ PATH_FOR = {
     ("delete", "/practice/projects/{project_id}"): {"project_id": 5},  # the one the example adds
     ("post", "/practice/projects/{project_id}/close"): {"project_id": 5},
     ("delete", "/practice/mentorships/{mentorship_id}"): {"mentorship_id": 9},  # the one the example adds
+    ("post", "/practice/service/activities/{activity_id}/cancel"): {"activity_id": 67},  # the one the example adds
+    ("post", "/practice/service/participants/{participant_id}/correction"): {"participant_id": 427},  # 王志强's request
+    ("post", "/me/service/activities/{activity_id}/sign-up"): {"activity_id": 1},  # the school-wide day
+    ("post", "/me/service/activities/{activity_id}/withdraw"): {"activity_id": 1},
+    ("post", "/me/service/participants/{participant_id}/correction"): {"participant_id": 38},  # one of 王志强's
 }
 
 BODIES = {
@@ -274,4 +281,21 @@ BODIES = {
         "notes": "",
     },
     ("post", "/practice/mentorships/{mentorship_id}/close"): {"grade": "excellent", "assessment": "结对目标全部达到，能独立承担签约工作。"},
+    ("post", "/practice/service/activities"): {
+        "organization_id": 3,
+        "title": "楼道杂物清理",
+        "kind": "environment",
+        "starts_at": "2027-01-09T09:00:00+08:00",
+        "ends_at": "2027-01-09T11:00:00+08:00",
+        "place": "青山祠小区3栋",
+        "signup_limit": 10,
+        "description": "清理楼道堆放杂物，消除消防隐患",
+    },
+    ("patch", "/practice/service/activities/{activity_id}"): {"signup_limit": 20},
+    ("post", "/practice/service/activities/{activity_id}/cancel"): {"reason": "天气原因，另行通知"},
+    ("put", "/practice/service/activities/{activity_id}/presence"): {"member_ids": [7]},
+    ("patch", "/practice/service/participants/{participant_id}"): {"minutes": 150, "note": "提前到场布置"},
+    ("post", "/practice/service/queue/approve"): {"participant_ids": [521, 522]},
+    ("post", "/practice/service/participants/{participant_id}/correction"): {"accept": True, "note": "同意"},
+    ("post", "/me/service/participants/{participant_id}/correction"): {"minutes": 150, "reason": "活动结束后继续服务了半小时"},
 }

@@ -5,7 +5,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -13,7 +13,7 @@ from dangxiao.people.models import Member
 from dangxiao.people.services import token_user_with
 from dangxiao.teaching.models import Cohort, Course, Enrollment, Session
 
-from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating
+from .models import Attendance, AttendancePolicy, LeaveRequest, SessionRating, VolunteerTime
 
 
 def member_attended(member_id: int, session_id: int) -> bool:
@@ -201,3 +201,21 @@ def roll_counts(session_ids) -> dict[int, dict[str, int]]:
     for session_id, status, n in rows.order_by():
         counts.setdefault(session_id, {})[status] = n
     return counts
+
+
+# --- Volunteer time of home delivery (read by practice's volunteer service record) -----------------
+
+
+def volunteer_minutes(member_ids, year: int) -> dict[int, int]:
+    """Minutes of volunteer time (home-delivery visits) per member in a calendar year, one query."""
+    rows = VolunteerTime.objects.filter(member_id__in=list(member_ids), date__year=year).values("member_id").annotate(m=Sum("minutes"))
+    return {r["member_id"]: int(r["m"] or 0) for r in rows}
+
+
+def volunteer_times(member_id: int, year: int, limit: int = 50) -> list:
+    """A member's volunteer time rows of a year, newest first (date, minutes, note)."""
+    return list(VolunteerTime.objects.filter(member_id=member_id, date__year=year).order_by("-date", "-id")[:limit])
+
+
+def volunteer_years(member_id: int) -> set[int]:
+    return {d.year for d in VolunteerTime.objects.filter(member_id=member_id).dates("date", "year")}

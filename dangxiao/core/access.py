@@ -635,3 +635,66 @@ def get_mentorship_or_404(user, pk, queryset: QuerySet | None = None, *, manage:
         return filter_mentorships(user, queryset, manage=manage).get(pk=pk)
     except (ValueError, TypeError, Mentorship.DoesNotExist):
         raise Http404(_("结对不存在或不在您的权限范围内")) from None
+
+
+# --- Volunteer service (practice.VolunteerService, i12-service) --------------------------------
+# Staff manage the activities of the organisations in their subtrees, and approve their hours. A member
+# may join the activities of their own organisation and of every organisation above it (what their
+# branch, their community and their school offer), never a sibling's.
+
+
+def filter_services(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Activities the user manages: run by an organisation in their staff subtrees."""
+    VolunteerService = apps.get_model("practice", "VolunteerService")
+    qs = VolunteerService.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_service_or_404(user, pk, queryset: QuerySet | None = None):
+    VolunteerService = apps.get_model("practice", "VolunteerService")
+    try:
+        return filter_services(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, VolunteerService.DoesNotExist):
+        raise Http404(_("活动不存在或不在您的管理范围内")) from None
+
+
+def filter_joinable_services(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Activities offered to the user as a member: run by their organisation or one above it."""
+    VolunteerService = apps.get_model("practice", "VolunteerService")
+    qs = VolunteerService.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if not scope.member_org_path:
+        return qs.none()
+    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"))
+
+
+def get_joinable_service_or_404(user, pk, queryset: QuerySet | None = None):
+    VolunteerService = apps.get_model("practice", "VolunteerService")
+    try:
+        return filter_joinable_services(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, VolunteerService.DoesNotExist):
+        raise Http404(_("活动不存在或未向您开放")) from None
+
+
+def filter_service_participants(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Participations whose hours the user manages: those of the activities they manage."""
+    ServiceParticipant = apps.get_model("practice", "ServiceParticipant")
+    qs = ServiceParticipant.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "service__organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_service_participant_or_404(user, pk, queryset: QuerySet | None = None, *, own: bool = False):
+    """A participation the user manages, or (own=True) one of the user's own as a member."""
+    ServiceParticipant = apps.get_model("practice", "ServiceParticipant")
+    qs = ServiceParticipant.objects.all() if queryset is None else queryset
+    if own:
+        member_id = scope_for(user).member_id
+        qs = qs.filter(member_id=member_id) if member_id else qs.none()
+    else:
+        qs = filter_service_participants(user, qs)
+    try:
+        return qs.get(pk=pk)
+    except (ValueError, TypeError, ServiceParticipant.DoesNotExist):
+        raise Http404(_("记录不存在或不在您的权限范围内")) from None

@@ -61,6 +61,7 @@ def navigation(request):
             ("reflections", _("学习心得"), reverse("reflections:mine")),
             ("points", _("我的积分"), reverse("points:mine")),
             ("my_practice", _("我的实践"), reverse("practice_projects:my_practice")),
+            ("my_service", _("志愿服务"), reverse("practice:my_services")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:
@@ -105,6 +106,8 @@ def _practice() -> list:
         ("lecturers", _("党课我主讲"), "practice:lecturers"),
         ("frontline_projects", _("项目一线"), "practice_projects:project_list"),
         ("mentorships", _("结对帮带"), "practice_projects:mentorship_list"),
+        ("service", _("志愿服务"), "practice:service_list"),
+        ("service_queue", _("志愿服务时长审核"), "practice:service_queue"),
     ]
     items = []
     for key, label, name in entries:

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from dangxiao.people.models import Organization
 
 from .geo import distance_km
-from .models import Compound
+from .models import Compound, Matter
 
 
 def compounds_under(org: Organization) -> QuerySet:
@@ -205,8 +205,6 @@ def label_matters(matters) -> list:
 
 def public_board(compound, *, limit: int = 50) -> list:
     """The compound's public progress board: accepted matters only, nothing personal."""
-    from .models import Matter
-
     return list(
         Matter.objects.filter(compound=compound)
         .exclude(state="reported")
@@ -264,3 +262,31 @@ def board_counts(compound, year: int) -> dict:
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
         resolved=Count("pk", filter=Q(state="resolved", resolved_at__year=year)),
     )
+
+
+# --- Matters resolved, per member (read by practice's volunteer service record) --------------------
+# A matter counts for the member recorded as having resolved it (Matter.resolved_by), while it stays
+# resolved: reopening clears resolved_by, so a matter reopened and fixed again is counted once.
+
+
+def resolved_matter_counts(member_ids, year: int) -> dict[int, int]:
+    """Matters resolved per member in a calendar year (Beijing time), one query."""
+    rows = (
+        Matter.objects.filter(state="resolved", resolved_by_id__in=list(member_ids), resolved_at__year=year)
+        .values("resolved_by_id")
+        .annotate(n=Count("pk"))
+    )
+    return {r["resolved_by_id"]: r["n"] for r in rows}
+
+
+def resolved_matters(member_id: int, year: int, limit: int = 50) -> list:
+    """A member's resolved matters of a year, newest first, with compound and category."""
+    return list(
+        Matter.objects.filter(state="resolved", resolved_by_id=member_id, resolved_at__year=year)
+        .select_related("compound", "category")
+        .order_by("-resolved_at", "-id")[:limit]
+    )
+
+
+def resolved_matter_years(member_id: int) -> set[int]:
+    return {d.year for d in Matter.objects.filter(state="resolved", resolved_by_id=member_id).datetimes("resolved_at", "year")}

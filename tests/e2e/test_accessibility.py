@@ -49,6 +49,9 @@ def school(people):
         reporter_name="陈阿姨",
         source="grid",
     )
+    from tests.service_fixtures import past_service_with
+
+    service = past_service_with([member], people["tree"]["C1-1"])
     for user in liaison["users"].values():
         user.set_password(PASSWORD)
         user.save()
@@ -65,6 +68,7 @@ def school(people):
         starts_on=project.starts_on, project=project,
     )  # fmt: skip
     return {**people, **liaison, "session": session, "project": project, "pair": pair}
+    return {**people, **liaison, "session": session, "volunteer_service": service}
 
 
 def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
@@ -94,6 +98,11 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", f"/practice/projects/{school['project'].pk}/", DESKTOP),
         ("principal", "/practice/mentorships/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
+        ("member", "/practice/me/service/", PHONE),
+        ("member", "/practice/me/service/hours/", PHONE),
+        ("principal", "/practice/service/", DESKTOP),
+        ("principal", f"/practice/service/{school['volunteer_service'].pk}/", DESKTOP),
+        ("principal", "/practice/service/queue/", DESKTOP),
     ]
 
 

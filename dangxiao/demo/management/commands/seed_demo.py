@@ -17,6 +17,7 @@ from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.demo.points import build_points
 from dangxiao.demo.projects import build_projects, wipe_projects
 from dangxiao.demo.school import build_school
+from dangxiao.demo.service import build_service, wipe_service
 from dangxiao.demo.teaching import build_teaching, wipe_demo_school
 from dangxiao.people.models import Organization
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         clock = DemoClock(today)
         self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
         wipe_meetings()  # meetings protect their branches
+        wipe_service()  # the activities hold their organisations
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
         wipe_projects()  # projects and pairs protect the members and organisations rebuilt below
@@ -66,6 +68,7 @@ class Command(BaseCommand):
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
         build_projects(clock, self.stdout)
+        build_service(clock, self.stdout)  # volunteer service, after the people and the venues
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
