@@ -24,6 +24,7 @@ from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
 from .people import router as people_router
 from .practice_meetings import router as practice_meetings_router
+from .reports import router as reports_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
@@ -62,6 +63,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)
 api.add_router("/", liaison_router)
 api.add_router("/", practice_meetings_router)
+api.add_router("/", reports_router)
 
 
 @api.exception_handler(Http404)

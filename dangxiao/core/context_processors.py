@@ -28,6 +28,7 @@ def navigation(request):
                 [
                     ("school", _("党校"), reverse("school:overview")),
                     ("cohorts", _("班次"), reverse("teaching:cohort_list")),
+                    ("sessions", _("课次一览"), reverse("teaching:session_list")),
                     ("courses", _("课程"), reverse("teaching:course_list")),
                     ("calendar", _("日历"), reverse("teaching:calendar")),
                     ("surveys", _("需求调研"), reverse("teaching:survey_list")),
@@ -43,6 +44,7 @@ def navigation(request):
                     ("ledger", _("学时达标"), reverse("ledger_compliance")),
                     ("analysis", _("考勤分析"), reverse("ledger_analysis")),
                     ("leave", _("请假审批"), reverse("attendance:leave_inbox")),
+                    ("yearly_report", _("年度工作报告"), reverse("yearly_report:request")),
                 ],
             )
         )

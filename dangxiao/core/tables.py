@@ -23,10 +23,11 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from . import access
@@ -239,6 +240,13 @@ def export_values(table: Table, rows: Iterable, *, reveal: bool = True) -> list[
 
 
 def workbook(table: Table, rows: Iterable, *, reveal: bool) -> bytes:
+    """The rows as .xlsx; headers and labels in Chinese whatever the reader's language, like every
+    file the platform exports (a sheet is passed upward as it is)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _workbook(table, rows, reveal=reveal)
+
+
+def _workbook(table: Table, rows: Iterable, *, reveal: bool) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(table.title)[:31] or "Sheet1")
     columns = [c for c in table.columns if c.export]

@@ -121,7 +121,7 @@ def session_list(request):
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     keep = [("sort", table.sort.param)] + [(k, request.GET[k]) for k in ("venue", "teacher") if request.GET.get(k)]
     context = {
-        "active": "cohorts",
+        "active": "sessions",
         "page": page,
         "table": table,
         "organizations": tables.organization_choices(request.user),
