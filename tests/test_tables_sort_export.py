@@ -44,7 +44,7 @@ def school(liaison):
     year_start = date(today.year, 1, 1)
     Venue.objects.create(school=school, name="赤岭路红色之家", tier="site", kind="red_home", capacity=30, organization=tree["C2-1"])
     p1 = Partner.objects.create(school=school, name="中南大学铁道学院", kind="university")
-    Partner.objects.create(school=school, name="湖南省林业科学院", kind="institute")
+    Partner.objects.create(school=school, name="湖南省林业科学院", kind="research_institute")
     small.partner = p1
     small.save(update_fields=["partner"])
     t1 = make_teacher(school, "刘老师", appointed_until=today + timedelta(days=300), affiliation="区委党校")
@@ -287,7 +287,7 @@ def test_a_secretarys_exports_hold_their_subtree_only(school):
     """The C1-1 secretary's exports of every table carry nothing of C1-2, C2 or the other school's."""
     client = login(school["users"]["secretary"])
     outside = {m.name for key in ("c1_2", "c2_1", "n1") for m in school["members"][key]}
-    for name, page, export, params, _table, _rows in CASES:
+    for name, _page, export, params, _table, _rows in CASES:
         if name in ("teachers", "partners", "venues", "figures", "figure_categories"):
             continue  # the school's pool and network, or counts (the figures' own scope tests)
         response = client.get(reverse(export), params)

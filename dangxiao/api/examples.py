@@ -41,9 +41,13 @@ PATH_FOR = {
     ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
     ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
     ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
+    # The yearly report the example of POST /reports/yearly asks for: the working committee's, this year.
+    ("get", "/reports/yearly/{org_id}/{year}"): {"org_id": 1, "year": 2026},
+    ("get", "/reports/yearly/{org_id}/{year}/pdf"): {"org_id": 1, "year": 2026},
 }
 
 BODIES = {
+    ("post", "/reports/yearly"): {"organization_id": 1, "year": 2026},
     ("post", "/auth/token"): {"username": "13900000001", "password": "Demo@2024"},
     # Sets 周文辉's password anew (the current one serves as the code): his tokens end, as they would.
     ("post", "/auth/activate"): {"username": "13900000006", "code": "Demo@2024", "new_password": "Hongqi#2026"},

@@ -106,9 +106,7 @@ def yearly_figures(user: User, root: Organization, year: int, *, now: datetime |
     under = root.path
     roster = ledger.scoped_members(user, root)
     counts = roster.aggregate(total=Count("pk"), probationary=Count("pk", filter=Q(status=Member.Status.PROBATIONARY)))
-    attended = Attendance.objects.filter(
-        _held("session__", year, now), member__in=roster.values("pk"), status__in=Attendance.ATTENDED
-    )
+    attended = Attendance.objects.filter(_held("session__", year, now), member__in=roster.values("pk"), status__in=Attendance.ATTENDED)
     months = {m: Month(m) for m in range(1, 13)}
     for row in attended.annotate(m=TruncMonth("session__starts_at")).values("m").annotate(n=Count("pk")).order_by():
         months[_month_of(row["m"])].person_times += row["n"]
@@ -127,11 +125,16 @@ def yearly_figures(user: User, root: Organization, year: int, *, now: datetime |
         Count_(str(tiers.get(r["venue__tier"], "未指定阵地")), r["n"])
         for r in sessions.values("venue__tier").annotate(n=Count("pk")).order_by("venue__tier")
     ]
-    lectured = sessions.filter(teacher__isnull=False).values("teacher_id", "teacher__name").annotate(n=Count("pk")).order_by("-n", "teacher__name")
+    lectured = (
+        sessions.filter(teacher__isnull=False).values("teacher_id", "teacher__name").annotate(n=Count("pk")).order_by("-n", "teacher__name")
+    )
     teachers = [Count_(r["teacher__name"], r["n"]) for r in lectured]
     partners = [
         Count_(r["co_host__name"], r["n"])
-        for r in sessions.filter(co_host__isnull=False).values("co_host__name").annotate(n=Count("pk")).order_by("-n", "co_host__name")[:TOP]
+        for r in sessions.filter(co_host__isnull=False)
+        .values("co_host__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "co_host__name")[:TOP]
     ]
     compound_ids = set(Compound.objects.filter(community__path__startswith=under).values_list("pk", flat=True))
     compounds = [c for c in visible_compounds(user) if c[0] in compound_ids]

@@ -28,7 +28,8 @@ def yearly_report(request):
     context = {
         "active": "yearly_report",
         "organizations": [
-            (o.pk, "\u3000" * (o.depth - 1) + o.name) for o in yearly_jobs.staff_organizations(request.user).only("id", "name", "depth").order_by("path")
+            (o.pk, "\u3000" * (o.depth - 1) + o.name)
+            for o in yearly_jobs.staff_organizations(request.user).only("id", "name", "depth").order_by("path")
         ],
         "selected": root.pk if root else None,
         "years": _years(),

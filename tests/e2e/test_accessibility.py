@@ -70,6 +70,9 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/study-hours/", DESKTOP),
         ("principal", "/liaison/matters/", DESKTOP),
         ("principal", "/liaison/figures/", DESKTOP),
+        ("principal", "/sessions/?sort=-starts_at", DESKTOP),
+        ("principal", "/attendance/analysis/", DESKTOP),
+        ("principal", "/reports/yearly/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
     ]
 
