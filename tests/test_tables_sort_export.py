@@ -333,6 +333,8 @@ def test_a_secretary_cannot_filter_by_an_organisation_outside_their_subtree(scho
         {"page": "-3", "wpage": "abc"},
         {"org": "99999999999999999999999"},
         {"org": "abc"},
+        {"org": "a\x00b", "sort": "a\x00b", "from": "a\x00b"},
+        {"sort": "x" * 3000, "to": "x" * 3000, "org": str(10**20)},
     ],
 )
 def test_hostile_parameters_are_ignored_or_refused_never_a_500(school, params):
