@@ -37,6 +37,7 @@ urlpatterns = [
     path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),
     path("school/plans/<int:pk>/items/", plan_items.plan_items, name="plan_items"),
     path("school/", include("dangxiao.school.urls")),
+    path("reports/yearly/", include("dangxiao.reports.yearly_urls")),
     path("liaison/", include("dangxiao.liaison.urls")),
     path("liaison/", include("dangxiao.liaison.grid_urls")),
     path("liaison/", include("dangxiao.liaison.figures_urls")),

@@ -239,6 +239,7 @@ CHINESE_ONLY_TEMPLATES = {
     "attendance/documents/sign_in_sheet.html",
     "liaison/public/poster.html",
     "people/documents/activation_sheet.html",
+    "reports/yearly/document.html",
     "500.html",
 }
 TRANSLATED = re.compile(

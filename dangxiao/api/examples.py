@@ -60,9 +60,13 @@ PATH_FOR = {
     ("post", "/me/service/activities/{activity_id}/sign-up"): {"activity_id": 1},  # the school-wide day
     ("post", "/me/service/activities/{activity_id}/withdraw"): {"activity_id": 1},
     ("post", "/me/service/participants/{participant_id}/correction"): {"participant_id": 38},  # one of 王志强's
+    # The yearly report the example of POST /reports/yearly asks for: the working committee's, this year.
+    ("get", "/reports/yearly/{org_id}/{year}"): {"org_id": 1, "year": 2026},
+    ("get", "/reports/yearly/{org_id}/{year}/pdf"): {"org_id": 1, "year": 2026},
 }
 
 BODIES = {
+    ("post", "/reports/yearly"): {"organization_id": 1, "year": 2026},
     ("post", "/auth/token"): {"username": "13900000001", "password": "Demo@2024"},
     # Sets 周文辉's password anew (the current one serves as the code): his tokens end, as they would.
     ("post", "/auth/activate"): {"username": "13900000006", "code": "Demo@2024", "new_password": "Hongqi#2026"},

@@ -29,6 +29,7 @@ from .practice_projects import router as practice_projects_router
 from .practice_reflections import router as reflections_router
 from .practice_service import router as practice_service_router
 from .practice_service_me import me_router as practice_service_me_router
+from .reports import router as reports_router
 from .teachers import router as teachers_router
 from .teaching import me_router as teaching_me_router
 from .teaching import router as teaching_router
@@ -72,6 +73,7 @@ api.add_router("/", points_router)
 api.add_router("/", practice_projects_router)
 api.add_router("/", practice_service_router)
 api.add_router("/", practice_service_me_router)
+api.add_router("/", reports_router)
 
 
 @api.exception_handler(Http404)

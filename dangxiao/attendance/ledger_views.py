@@ -21,6 +21,7 @@ from dangxiao.school.selectors import school_for_organization
 from . import ledger
 from .models import AttendancePolicy, StudyHourRule
 from .services import policy_for
+from .tables import AT_RISK, COHORT_RATES, COMPLIANCE_ORGS, INACTIVE, ORG_RATES, WARNINGS
 
 YEARS_BACK = 3
 
@@ -74,18 +75,34 @@ def my_hours(request):
     return render(request, "attendance/ledger/my_hours.html", {"active": "hours", "p": progress, "years": _years(year)})
 
 
+def _compliance(request):
+    _require_staff(request)
+    root, year = _root(request), _year(request)
+    return ledger.compliance(request.user, root, year, timezone.localdate()), COMPLIANCE_ORGS.bind(request), AT_RISK.bind(request)
+
+
+@login_required
+def compliance_export(request):
+    """The compliance table per organisation, or (`?table=members`) the members at risk, as shown."""
+    result, orgs, members = _compliance(request)
+    if request.GET.get("table") == "members":
+        return members.export(result.at_risk, "study-hours-at-risk", organization_id=result.root.pk, personal=True)
+    return orgs.export(result.rows, "study-hours")
+
+
 @login_required
 def compliance(request):
     """Compliance per child organisation for secretaries and the board, with the members at risk."""
-    _require_staff(request)
-    root, year = _root(request), _year(request)
-    result = ledger.compliance(request.user, root, year, timezone.localdate())
-    page = Paginator(result.at_risk, 50).get_page(request.GET.get("page"))
+    result, orgs, members = _compliance(request)
+    page = Paginator(members.order(result.at_risk), 50).get_page(request.GET.get("page"))
     context = {
         "active": "ledger",
         "c": result,
+        "rows": orgs.order(result.rows),
+        "orgs_table": orgs,
+        "members_table": members,
         "page": page,
-        "years": _years(year),
+        "years": _years(result.year),
         "organizations": _staff_organizations(request),
         "querystring_nopage": _querystring(request, page=True),
         "can_edit_rule": access.scope_for(request.user).is_board,
@@ -145,14 +162,10 @@ WARNINGS_PER_PAGE = 50
 def analysis(request):
     """Attendance per cohort and organisation over sessions held and planned, side by side; members
     below the warning threshold; members with six months without organisational life or contact."""
-    _require_staff(request)
-    root, year = _root(request), _year(request)
-    today = timezone.localdate()
-    rates = ledger.attendance_rates(request.user, root, year=year)
-    school = school_for_organization(root)
-    policy = policy_for(school.pk) if school else AttendancePolicy()
-    inactive = Paginator(ledger.inactive_members(request.user, today, root), 50).get_page(request.GET.get("page"))
-    warnings = Paginator(ledger.absentee_warnings(rates, policy), WARNINGS_PER_PAGE).get_page(request.GET.get("wpage"))
+    a = _analysis(request)
+    inactive = Paginator(a["inactive"], 50).get_page(request.GET.get("page"))
+    warnings = Paginator(a["warnings"], WARNINGS_PER_PAGE).get_page(request.GET.get("wpage"))
+    root, year, today, rates, policy = a["root"], a["year"], a["today"], a["rates"], a["policy"]
     context = {
         "active": "analysis",
         "root": root,
@@ -160,6 +173,9 @@ def analysis(request):
         "years": _years(year),
         "organizations": _staff_organizations(request),
         "rates": rates,
+        "org_rows": a["organizations"],
+        "cohort_rows": a["cohorts"],
+        **{f"{name}_table": table for name, table in a["tables"].items()},
         "policy": policy,
         "warnings": warnings,
         "page": inactive,
@@ -168,3 +184,35 @@ def analysis(request):
         "querystring_nowpage": _querystring(request, wpage=True),
     }
     return render(request, "attendance/ledger/analysis.html", context)
+
+
+def _analysis(request) -> dict:
+    """The analysis page's four tables, each ordered as its own sort parameter asks."""
+    _require_staff(request)
+    root, year = _root(request), _year(request)
+    today = timezone.localdate()
+    rates = ledger.attendance_rates(request.user, root, year=year)
+    school = school_for_organization(root)
+    policy = policy_for(school.pk) if school else AttendancePolicy()
+    bound = {
+        "organizations": ORG_RATES.bind(request),
+        "cohorts": COHORT_RATES.bind(request),
+        "warnings": WARNINGS.bind(request),
+        "inactive": INACTIVE.bind(request),
+    }
+    rows = {
+        "organizations": bound["organizations"].order(rates.organizations),
+        "cohorts": bound["cohorts"].order(rates.cohorts),
+        "warnings": bound["warnings"].order(ledger.absentee_warnings(rates, policy)),
+        "inactive": bound["inactive"].order(ledger.inactive_members(request.user, today, root)),
+    }
+    return {"root": root, "year": year, "today": today, "rates": rates, "policy": policy, "tables": bound, **rows}
+
+
+@login_required
+def analysis_export(request):
+    """One of the analysis tables (`?table=organizations|cohorts|warnings|inactive`), as shown."""
+    a = _analysis(request)
+    name = request.GET.get("table") if request.GET.get("table") in a["tables"] else "organizations"
+    personal = name in ("warnings", "inactive")  # members by name
+    return a["tables"][name].export(a[name], f"attendance-{name}", organization_id=a["root"].pk, personal=personal)

@@ -28,6 +28,7 @@ def navigation(request):
                 [
                     ("school", _("党校"), reverse("school:overview")),
                     ("cohorts", _("班次"), reverse("teaching:cohort_list")),
+                    ("sessions", _("课次一览"), reverse("teaching:session_list")),
                     ("courses", _("课程"), reverse("teaching:course_list")),
                     ("calendar", _("日历"), reverse("teaching:calendar")),
                     ("surveys", _("需求调研"), reverse("teaching:survey_list")),
@@ -45,6 +46,7 @@ def navigation(request):
                     ("leave", _("请假审批"), reverse("attendance:leave_inbox")),
                     ("reflection_queue", _("心得审核"), reverse("reflections:queue")),
                     ("org_points", _("积分统计"), reverse("points:organization_home")),
+                    ("yearly_report", _("年度工作报告"), reverse("yearly_report:request")),
                 ],
             )
         )

@@ -15,6 +15,7 @@ from . import figures as figures_selectors
 from . import selectors, settings_services
 from .figures_forms import CannedReplyFormSet, CategoryFormSet, FiguresFilterForm, StateFormSet
 from .models import StateType
+from .tables import FIGURES_CATEGORIES, FIGURES_COMPOUNDS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,9 +45,10 @@ def _matter_url(pk: int) -> str:
 @login_required
 def figures(request):
     form, data = _figures(request)
+    compounds_table, categories_table = FIGURES_COMPOUNDS.bind(request), FIGURES_CATEGORIES.bind(request)
+    data.by_compound, data.by_category = compounds_table.order(data.by_compound), categories_table.order(data.by_category)
     for matter in data.overdue:
         matter.url = _matter_url(matter.pk)
-    query = request.GET.urlencode()
     charts = {
         "months": [m for m, _r, _s in data.months],
         "reported": [r for _m, r, _s in data.months],
@@ -64,7 +66,9 @@ def figures(request):
             "form": form,
             "figures": data,
             "charts": charts,
-            "export_query": query,
+            "export_query": compounds_table.export_query,
+            "compounds_table": compounds_table,
+            "categories_table": categories_table,
             "type_labels": dict(StateType.choices),
             "can_settings": access.scope_for(request.user).is_board,
         },
@@ -75,6 +79,9 @@ def figures(request):
 def figures_export(request):
     """The per-compound table as Excel (counts only, no personal data: not audited)."""
     _form, data = _figures(request)
+    if request.GET.get("table") == "categories":
+        return FIGURES_CATEGORIES.bind(request).export(data.by_category, "liaison-categories")
+    data.by_compound = FIGURES_COMPOUNDS.bind(request).order(data.by_compound)
     response = HttpResponse(figures_selectors.compound_workbook(data), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''liaison-figures-{timezone.localdate():%Y%m%d}.xlsx"
     return response

@@ -7,6 +7,7 @@ from . import views
 app_name = "liaison"
 urlpatterns = [
     path("matters/", views.matter_list, name="matter_list"),
+    path("matters/export.xlsx", views.matter_export, name="matter_export"),
     path("matters/new/", views.matter_new, name="matter_new"),
     path("matters/<int:pk>/", views.matter_detail, name="matter_detail"),
     path("matters/<int:pk>/reveal/", views.matter_reveal, name="matter_reveal"),

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dangxiao.core import access
+from dangxiao.core import access, tables
 from dangxiao.core.audit import audit_record
 from dangxiao.core.masking import mask_phone
 from dangxiao.core.uploads import private_file_response
 
 from . import selectors, services
+from .figures import Period
 from .forms import (
     AcceptForm,
     AssignForm,
@@ -38,6 +39,7 @@ from .forms import (
 from .models import STATE_TYPES, GridRole, Household, Matter, MatterCategory, StateType
 from .selectors import follow_up_q, overdue_q
 from .services import MatterError
+from .tables import MATTERS, with_deadline
 
 PAGE_SIZE = 30
 # The queue's tabs: key, label, the query that selects it. 待受理 first: that is where the work starts.
@@ -64,10 +66,8 @@ def _require_handler(request) -> None:
 
 @login_required
 def matter_list(request):
-    _require_handler(request)
     user, now = request.user, timezone.now()
-    form = MatterFilterForm(request.GET or None)
-    matters = form.apply(access.filter_matters(user), user=user, member_id=access.scope_for(user).member_id)
+    form, matters, table, extra = _matter_rows(request)
     open_codes = [c for c, t in STATE_TYPES.items() if t == StateType.OPEN]
     counts = matters.aggregate(
         reported=Count("pk", filter=Q(state="reported")),
@@ -78,7 +78,8 @@ def matter_list(request):
         closed=Count("pk", filter=Q(state__in=[c for c, t in STATE_TYPES.items() if t == StateType.CLOSED])),
         all=Count("pk"),
     )
-    page = Paginator(selectors.matter_list(form.apply_tab(matters, now)), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = table.order(with_deadline(selectors.matter_list(form.apply_tab(matters, now))))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     compounds = list(selectors.with_committee(access.filter_compounds(user)).only("id", "name").order_by("name"))
     committees = selectors.committee_ids_of(compounds)
     labels_by_committee = selectors.state_labels_by_committee(committees)
@@ -111,8 +112,45 @@ def matter_list(request):
             "categories": MatterCategory.objects.filter(working_committee_id__in=committees).only("id", "name"),
             "states": list(labels.items()),
             "now": now,
+            "table": table,
+            **extra,
         },
     )
+
+
+def _matter_rows(request):
+    """The queue's filters (the form's, plus the organisation subtree and the reporting dates), before
+    the tab: what the tab counts are over."""
+    _require_handler(request)
+    user = request.user
+    form = MatterFilterForm(request.GET or None)
+    matters = form.apply(access.filter_matters(user), user=user, member_id=access.scope_for(user).member_id)
+    staff = access.scope_for(user).is_staff
+    organization = tables.organization_filter(request) if staff else None
+    dates = tables.date_range(request)
+    if organization is not None:
+        matters = matters.filter(compound__community__path__startswith=organization.path)
+    if dates.active:
+        matters = matters.filter(Period(dates.start, dates.end).q())
+    extra = {"organization": organization, "dates": dates, "organizations": tables.organization_choices(user) if staff else []}
+    return form, matters, MATTERS.bind(request), extra
+
+
+@login_required
+def matter_export(request):
+    """The queue as the page lists it (filters, tab and order), every page; assignees are members by
+    name, so the export is audited."""
+    form, matters, table, _extra = _matter_rows(request)
+    rows = with_deadline(selectors.matter_list(form.apply_tab(matters, timezone.now())))
+    labels = selectors.state_labels_by_committee(
+        selectors.committee_ids_of(list(selectors.with_committee(access.filter_compounds(request.user)).only("id")))
+    )
+    defaults = selectors.default_state_labels()
+    rows = list(table.order(rows)[: tables.MAX_EXPORT_ROWS + 1])
+    for matter in rows:
+        matter.state_label = labels.get(matter.category.working_committee_id, defaults).get(matter.state, matter.state)
+    paths = access.scope_for(request.user).staff_paths
+    return table.export(rows, "matters", organization_id=access.common_organization_id(paths), personal=True)
 
 
 def _deadline_facts(matter: Matter, now) -> None:

@@ -19,6 +19,7 @@ from . import activation, record, selectors, services
 from .forms import MemberFilterForm, RosterUploadForm
 from .models import Member, Organization
 from .roster import RosterFileError, template_workbook
+from .tables import ROSTER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -42,7 +43,8 @@ def _filters(request):
 def member_list(request):
     access.require(access.scope_for(request.user).can_view_roster)
     form, filters = _filters(request)
-    members = selectors.member_list(request.user, filters)
+    table = ROSTER.bind(request)
+    members = table.order(selectors.member_list(request.user, filters))
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -51,8 +53,9 @@ def member_list(request):
         "form": form,
         "filters": filters,
         "page": page,
+        "table": table,
         "querystring_nopage": (query.urlencode() + "&") if query else "",
-        "export_query": query.urlencode(),
+        "export_query": table.export_query,
         "organizations": [
             (o.id, "\u3000" * (o.depth - 1) + o.name)
             for o in access.filter_organizations(request.user).only("id", "name", "depth", "path").order_by("path")
@@ -67,7 +70,7 @@ def member_list(request):
 def member_export(request):
     access.require(access.scope_for(request.user).can_view_roster)
     _, filters = _filters(request)
-    members = selectors.member_list(request.user, filters)
+    members = ROSTER.bind(request).order(selectors.member_list(request.user, filters))
     layout = "national" if request.GET.get("layout") == "national" else "template"
     data = services.roster_export(request.user, members, request=request, description=filters.describe(), layout=layout)
     return _xlsx(data, f"党员名单-{timezone.localdate():%Y%m%d}.xlsx")

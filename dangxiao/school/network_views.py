@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangxiao.core import access
+from dangxiao.core import access, tables
 from dangxiao.core.params import int_param
 from dangxiao.people.models import Role
 
@@ -22,6 +22,7 @@ from . import network_services as services
 from .models import Partner, PartnerAgreement, Venue
 from .network_forms import AgreementEndForm, AgreementForm, PartnerForm, SchoolForm, VenueForm, refuse
 from .selectors import user_school
+from .tables import VENUES
 
 
 def _school(request):
@@ -88,18 +89,34 @@ def school_edit(request):
 # --- Venues --------------------------------------------------------------------------------------
 
 
-@login_required
-def venue_list(request):
-    """Every venue of the school, current ones by default (`?retired=1`: the retired ones), paged."""
+def _venue_rows(request):
+    """The school's venues as the list shows and exports them: current or retired, under an
+    organisation if one is chosen, in the order asked for."""
     school = _school(request)
     retired = request.GET.get("retired") == "1"
+    organization = tables.organization_filter(request)
     venues = (
         access.filter_school_objects(request.user, "school.Venue")
         .filter(school=school, is_active=not retired)
         .select_related("organization", "partner")
         .annotate(session_count=Count("sessions"))
-        .order_by("tier", "name", "id")
     )
+    if organization is not None:
+        venues = venues.filter(organization__path__startswith=organization.path)
+    table = VENUES.bind(request)
+    return table, table.order(venues), school, retired, organization
+
+
+@login_required
+def venue_export(request):
+    table, venues, *_rest = _venue_rows(request)
+    return table.export(venues, "venues")
+
+
+@login_required
+def venue_list(request):
+    """Every venue of the school, current ones by default (`?retired=1`: the retired ones), paged."""
+    table, venues, school, retired, organization = _venue_rows(request)
     page = Paginator(venues, 50).get_page(int_param(request.GET.get("page"), 1, minimum=1))
     managed = set(access.filter_managed_venues(request.user).filter(pk__in=[v.pk for v in page]).values_list("pk", flat=True))
     return render(
@@ -111,7 +128,11 @@ def venue_list(request):
             "retired": retired,
             "managed": managed,
             "school": school,
-            "querystring_nopage": "retired=1&" if retired else "",
+            "table": table,
+            "organization": organization,
+            "organizations": tables.organization_choices(request.user),
+            "keep": [(k, request.GET[k]) for k in ("retired", "sort") if request.GET.get(k)],
+            "querystring_nopage": table.query() + "&" if table.query() else "",
         },
     )
 

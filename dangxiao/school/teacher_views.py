@@ -22,6 +22,7 @@ from dangxiao.core.params import id_param
 
 from . import selectors, teacher_selectors, teachers
 from .models import Partner, Teacher, Topic
+from .tables import TEACHERS
 from .teacher_forms import EndForm, RenewForm, RetireForm, TeacherForm, TopicForm
 
 STATUSES = (("active", gettext_lazy("在库")), ("retired", gettext_lazy("已退出")), ("all", gettext_lazy("全部")))
@@ -62,8 +63,8 @@ def _say(request, call, success: str) -> bool:
 # --- Teachers ----------------------------------------------------------------------------------
 
 
-@login_required
-def teacher_list(request):
+def _teacher_rows(request):
+    """The pool as the list shows and exports it: filtered by status, source, topic and name, sorted."""
     _require_staff(request)
     status = request.GET.get("status", "active")
     status = status if status in dict(STATUSES) else "active"
@@ -71,7 +72,20 @@ def teacher_list(request):
     source = source if source in Teacher.Source.values else ""
     topic = id_param(request.GET.get("topic"))
     text = request.GET.get("q", "").strip()[:40]
-    teachers_qs = teacher_selectors.teacher_list(request.user, status=status, source=source, topic=topic, text=text)
+    table = TEACHERS.bind(request)
+    rows = table.order(teacher_selectors.teacher_list(request.user, status=status, source=source, topic=topic, text=text))
+    return table, rows, status, source, topic, text
+
+
+@login_required
+def teacher_export(request):
+    table, rows, *_filters = _teacher_rows(request)
+    return table.export(rows, "teachers")
+
+
+@login_required
+def teacher_list(request):
+    table, teachers_qs, status, source, topic, text = _teacher_rows(request)
     page = Paginator(teachers_qs, 50).get_page(request.GET.get("page"))
     school = selectors.user_school(request.user)
     query = request.GET.copy()
@@ -83,6 +97,7 @@ def teacher_list(request):
         {
             "active": "school",
             "page": page,
+            "table": table,
             "teachers": page.object_list,
             "today": today,
             "soon": today + timedelta(days=selectors.TERM_ALERT_DAYS),

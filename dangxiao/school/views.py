@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from dangxiao.people.models import Role
 
 from . import selectors, services
 from .models import Venue
+from .tables import PARTNERS
 
 
 def _school(request):
@@ -108,19 +110,36 @@ def venue_detail(request, pk: int):
     return render(request, "school/venue_detail.html", {"active": "school", "venue": venue, "can_manage": can_manage})
 
 
+def _partner_rows(request):
+    _require_staff(request)
+    retired = request.GET.get("retired") == "1"
+    table = PARTNERS.bind(request)
+    return table, table.order(selectors.partner_list(request.user).filter(retired_on__isnull=not retired)), retired
+
+
 @login_required
 def partner_list(request):
-    _require_staff(request)
+    table, partners, retired = _partner_rows(request)
+    page = Paginator(partners, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "school/partner_list.html",
         {
             "active": "school",
-            "partners": selectors.partner_list(request.user).filter(retired_on__isnull=not (retired := request.GET.get("retired") == "1")),
+            "page": page,
+            "partners": page.object_list,
+            "table": table,
+            "querystring_nopage": table.query() + "&" if table.query() else "",
             "retired": retired,
             "today": timezone.localdate(),
         },
     )
+
+
+@login_required
+def partner_export(request):
+    table, partners, _retired = _partner_rows(request)
+    return table.export(partners, "partners")
 
 
 @login_required

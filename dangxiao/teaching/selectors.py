@@ -21,10 +21,18 @@ def cohort_eligible_members(cohort: Cohort, today: date | None = None) -> QueryS
     return Member.objects.current().filter(organization__path__startswith=cohort.organization.path).filter(cohort_rule(cohort).q(today))
 
 
-def cohort_list(user: User) -> QuerySet:
+def cohort_list(user: User, *, organization=None, start: date | None = None, end: date | None = None) -> QuerySet:
+    """Cohorts the user manages, annotated with their counts; under `organization` and overlapping
+    [start, end] when given (a cohort without dates overlaps everything)."""
+    qs = access.filter_cohorts(user)
+    if organization is not None:
+        qs = qs.filter(organization__path__startswith=organization.path)
+    if start is not None:
+        qs = qs.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=start))
+    if end is not None:
+        qs = qs.filter(Q(starts_on__isnull=True) | Q(starts_on__lte=end))
     return (
-        access.filter_cohorts(user)
-        .select_related("organization", "default_venue")
+        qs.select_related("organization", "default_venue")
         .annotate(
             enrolled=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED), distinct=True),
             waitlisted=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.WAITLISTED), distinct=True),
@@ -32,6 +40,24 @@ def cohort_list(user: User) -> QuerySet:
         )
         .order_by("-starts_on", "name")
     )
+
+
+def session_table(
+    user: User, *, organization=None, start: date | None = None, end: date | None = None, venue=None, teacher=None
+) -> QuerySet:
+    """Sessions of the cohorts the user manages (their subtree only, not the classes they merely
+    attend or teach), under `organization`, between the dates, at a venue or by a teacher if given."""
+    qs = access.filter_sessions(user, Session.objects.filter(cohort__in=access.filter_cohorts(user).values("pk")))
+    if organization is not None:
+        qs = qs.filter(cohort__organization__path__startswith=organization.path)
+    if start is not None or end is not None:
+        first, last = day_bounds(start or date(2000, 1, 1), end or date(2100, 12, 31))
+        qs = qs.filter(starts_at__gte=first, starts_at__lt=last)
+    if venue is not None:
+        qs = qs.filter(venue=venue)
+    if teacher is not None:
+        qs = qs.filter(teacher=teacher)
+    return qs.select_related("cohort__organization", "venue", "teacher")
 
 
 def cohort_enrollments(cohort: Cohort, status: str) -> QuerySet:

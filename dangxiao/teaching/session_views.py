@@ -4,16 +4,18 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangxiao.core import access
+from dangxiao.core import access, tables
 
-from . import changes
+from . import changes, selectors
 from .change_forms import SessionCancelForm, SessionEditForm
 from .models import Session
 from .services import ConflictError, TeachingError
+from .tables import SESSIONS
 from .views import _require_staff, _school_choices, _venue_teacher
 
 
@@ -93,3 +95,44 @@ def session_cancel(request, pk: int):
             return redirect("teaching:cohort_detail", session.cohort_id)
     edit = SessionEditForm(initial=_initial(session), **_school_choices(request, session.cohort.school))
     return _page(request, session, edit, form, status=422)
+
+
+# --- The sessions table (core.tables) --------------------------------------------------------------
+
+
+def _session_rows(request):
+    """Sessions the list shows and exports: of the cohorts the user manages, under the chosen
+    organisation, between the chosen dates, at a venue or by a teacher (ids out of scope: 404)."""
+    _require_staff(request)
+    user, table = request.user, SESSIONS.bind(request)
+    venue = teacher = None
+    if request.GET.get("venue"):
+        venue = access.get_school_object_or_404(user, "school.Venue", request.GET["venue"])
+    if request.GET.get("teacher"):
+        teacher = access.get_school_object_or_404(user, "school.Teacher", request.GET["teacher"])
+    organization, dates = tables.organization_filter(request), tables.date_range(request)
+    rows = selectors.session_table(user, organization=organization, start=dates.start, end=dates.end, venue=venue, teacher=teacher)
+    return table, table.order(rows), {"organization": organization, "dates": dates, "venue": venue, "teacher": teacher}
+
+
+@login_required
+def session_list(request):
+    table, rows, filters = _session_rows(request)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    keep = [("sort", table.sort.param)] + [(k, request.GET[k]) for k in ("venue", "teacher") if request.GET.get(k)]
+    context = {
+        "active": "sessions",
+        "page": page,
+        "table": table,
+        "organizations": tables.organization_choices(request.user),
+        "keep": keep,
+        "querystring_nopage": table.query() + "&" if table.query() else "",
+        **filters,
+    }
+    return render(request, "teaching/session_list.html", context)
+
+
+@login_required
+def session_export(request):
+    table, rows, _filters = _session_rows(request)
+    return table.export(rows, "sessions")

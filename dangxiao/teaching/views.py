@@ -18,7 +18,7 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from dangxiao.core import access
+from dangxiao.core import access, tables
 from dangxiao.core.params import date_param
 from dangxiao.liaison.selectors import distance_bands
 from dangxiao.people.models import Member
@@ -30,6 +30,7 @@ from .courses import offered_courses
 from .forms import CohortForm, ScheduleRuleForm, SessionForm
 from .models import CalendarFeed, Cohort, Course, Enrollment
 from .rules import TargetRule
+from .tables import COHORTS
 
 
 def _stored_description(rule: TargetRule) -> str:
@@ -48,11 +49,37 @@ def _school_choices(request, school):
     return {"venues": venues, "teachers": teachers}
 
 
+def _cohort_rows(request):
+    """The cohorts the list shows (and exports): in scope, under the chosen organisation, overlapping
+    the chosen dates, in the order asked for."""
+    _require_staff(request)
+    table = COHORTS.bind(request)
+    organization, dates = tables.organization_filter(request), tables.date_range(request)
+    rows = table.order(selectors.cohort_list(request.user, organization=organization, start=dates.start, end=dates.end))
+    return table, rows, organization, dates
+
+
 @login_required
 def cohort_list(request):
-    _require_staff(request)
-    page = Paginator(selectors.cohort_list(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "teaching/cohort_list.html", {"active": "cohorts", "page": page, "querystring_nopage": ""})
+    table, rows, organization, dates = _cohort_rows(request)
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    context = {
+        "active": "cohorts",
+        "page": page,
+        "table": table,
+        "organization": organization,
+        "dates": dates,
+        "organizations": tables.organization_choices(request.user),
+        "keep": [("sort", table.sort.param)],
+        "querystring_nopage": table.query() + "&" if table.query() else "",
+    }
+    return render(request, "teaching/cohort_list.html", context)
+
+
+@login_required
+def cohort_export(request):
+    table, rows, _organization, _dates = _cohort_rows(request)
+    return table.export(rows, "cohorts")
 
 
 @login_required
