@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("dangxiao.attendance.ledger_urls")),
     path("", include("dangxiao.attendance.document_urls")),
     path("", include("dangxiao.attendance.home_urls")),
+    path("", include("dangxiao.reports.urls")),
     path("online/", include("dangxiao.online.urls")),
     # The plan's page reads the year's records, which the school app may not: it is the reports app's.
     path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),

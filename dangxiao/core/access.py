@@ -516,3 +516,21 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
     return qs if q is None else qs.filter(q)
+
+
+# --- Lobby screens (reports.KioskAccount, i13-dash) ----------------------------------------------------
+# The board of a school creates and retires its lobby screens' accounts; nobody else sees them.
+
+
+def filter_kiosks(user, queryset: QuerySet | None = None) -> QuerySet:
+    KioskAccount = apps.get_model("reports", "KioskAccount")
+    qs = KioskAccount.objects.all() if queryset is None else queryset
+    return qs.filter(school__in=board_schools(user).values("pk"))
+
+
+def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
+    KioskAccount = apps.get_model("reports", "KioskAccount")
+    try:
+        return filter_kiosks(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, KioskAccount.DoesNotExist):
+        raise Http404(_("大屏账号不存在或不在您的权限范围内")) from None
