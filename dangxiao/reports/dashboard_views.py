@@ -43,7 +43,7 @@ def kiosk_enter(request, key: str):
     account = kiosks.kiosk_for_key(key)
     if account is None or not account.user.is_active:
         raise Http404(_("大屏链接无效或已停用"))
-    login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, account.user, backend="dangxiao.people.auth.PhoneBackend")
     request.session[kiosks.SESSION_KEY] = account.pk
     return redirect("lobby")
 
