@@ -30,6 +30,7 @@ PATH = {
     "themed_day_id": 1,  # 青山祠社区第一党支部's themed day of the demo's first month
     "meeting_id": 1,  # its first 党课 of the year
     "year": 2027,
+    "kiosk_id": 1,  # the lobby screen the example of POST /kiosks creates
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -210,4 +211,5 @@ BODIES = {
         "lesson": "quarter",
         "life": "year",
     },
+    ("post", "/kiosks"): {"name": "源课堂大屏"},
 }

@@ -12,6 +12,7 @@ from .auth import AUTH
 from .certificates import router as certificates_router
 from .cohorts import me_router as cohorts_me_router
 from .courses import router as courses_router
+from .dashboards import router as dashboards_router
 from .leave_inbox import router as leave_inbox_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
@@ -62,6 +63,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)
 api.add_router("/", liaison_router)
 api.add_router("/", practice_meetings_router)
+api.add_router("/", dashboards_router)
 
 
 @api.exception_handler(Http404)
