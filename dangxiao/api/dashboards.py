@@ -96,7 +96,8 @@ def home(request, query: Query[HomeQuery]):
         "year": year,
         "refreshed_at": d.refreshed_at,
         "figures": [
-            {"key": f.key, "label": f.label, "value": _number(f.value), "target": _number(f.target), "url": f.url} for f in d.figures.values()
+            {"key": f.key, "label": f.label, "value": _number(f.value), "target": _number(f.target), "url": f.url}
+            for f in d.figures.values()
         ],
         "compliance": [
             {
@@ -138,7 +139,9 @@ def _kiosk(k) -> dict:
     return {"id": k.pk, "name": k.name, "school_id": k.school_id, "created_at": k.created_at, "retired_at": k.retired_at}
 
 
-@router.get("/kiosks", response={200: list[KioskOut], 404: ErrorBody}, summary="The lobby screens' accounts of the caller's schools (board)")
+@router.get(
+    "/kiosks", response={200: list[KioskOut], 404: ErrorBody}, summary="The lobby screens' accounts of the caller's schools (board)"
+)
 def kiosk_list(request):
     access.require(access.board_schools(request.user).exists())
     return [_kiosk(k) for k in access.filter_kiosks(request.user)[:100]]
