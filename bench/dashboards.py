@@ -107,7 +107,7 @@ def multiply(scale: int) -> tuple[int, int]:
 def main() -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", wipe_everything=True, verbosity=0, stdout=open(os.devnull, "w"))  # a scratch database
+    call_command("seed_demo", wipe_everything=True, yes_really=True, verbosity=0, stdout=open(os.devnull, "w"))  # a scratch database
     print(f"demo built in {time.perf_counter() - started:.0f} s")
     sizes = {"demo": (Session.objects.count(), Attendance.objects.count())}
     refresh = {}

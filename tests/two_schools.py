@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from dangxiao.people.models import MemberTransfer, Organization
+from dangxiao.reports.kiosk import kiosk_create
 
 from .factories import make_member, make_user
 
@@ -203,6 +204,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     meeting.minutes_file.save("minutes.pdf", ContentFile(PDF))
     meeting.minutes_content_type, meeting.minutes_name = "application/pdf", "minutes.pdf"
     meeting.save(update_fields=["minutes_content_type", "minutes_name"])
+    kiosk, kiosk_key = kiosk_create(users["principal"], school, f"{name}大屏")
     audit_record(
         None,
         "reveal",
@@ -212,6 +214,8 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         summary=f"查看党员{members[0].name}的完整手机号和身份证号",
     )
     return {
+        "kiosk": kiosk,
+        "kiosk_key": kiosk_key,
         "root": root,
         "community": community,
         "branch": branch,
