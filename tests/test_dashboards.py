@@ -247,3 +247,26 @@ def test_members_at_risk_export_lists_the_page_and_is_audited(world):
     assert len(rows) - 1 == board(principal, c2).figures["at_risk"].value
     assert AuditEvent.objects.filter(action="export", object_type="study_hours_at_risk").count() == 1
     assert login(world["users"]["secretary"]).get(reverse("at_risk_export"), {"org": c2.pk}).status_code == 404
+
+
+def test_a_second_school_adds_nothing_to_the_first_boards_figures(world):
+    from .two_schools import make_committee
+
+    refresh()
+    principal, root = world["users"]["principal"], world["tree"]["WY"]
+    before = {k: f.value for k, f in board(principal, root).figures.items()}
+    b = make_committee()
+    root.refresh_from_db()  # a new root re-sorts the roots' paths; the aggregates hold ids, not paths
+    refresh()
+    after = {k: f.value for k, f in board(principal, root).figures.items()}
+    assert after == before
+    body = login(principal).get(reverse("home")).content.decode()
+    assert "湘江" not in body
+    theirs = board(b["users"]["principal"], b["root"])
+    assert (
+        theirs.figures["person_times"].value
+        == Attendance.objects.filter(
+            session__cohort__school=b["school"], status__in=Attendance.ATTENDED, session__starts_at__lt=NOW
+        ).count()
+    )
+    assert login(principal).get(reverse("home"), {"org": b["root"].pk}).status_code == 404
