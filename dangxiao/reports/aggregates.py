@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
@@ -30,25 +30,20 @@ ZERO = Decimal("0")
 
 def _session_tallies(year: int, now: datetime) -> list[SessionTally]:
     live = Session.objects.filter(starts_at__year=year).exclude(status=Session.Status.CANCELLED)
-    dims = ("cohort__organization_id", "month", "course__kind", "venue__tier", "venue_id", "teacher_id", "co_host_id")
-    sessions = (
-        live.annotate(month=ExtractMonth("starts_at"))
-        .values(*dims)
-        .annotate(planned=Count("id"), held=Count("id", filter=Q(starts_at__lt=now)))
-        .values_list(*dims, "planned", "held")
-        .order_by()
-    )
-    attended = (
+    # Attendances counted per session (the (session, member) index serves it), then folded into the
+    # tallies with each session's dimensions in Python: no join of millions of attendances to sessions.
+    attended = dict(
         Attendance.objects.filter(session__in=live.filter(starts_at__lt=now), status__in=Attendance.ATTENDED)
-        .annotate(month=ExtractMonth("session__starts_at"))
-        .values(*(f"session__{d}" if d != "month" else d for d in dims))
+        .values("session_id")
         .annotate(n=Count("id"))
-        .values_list(*(f"session__{d}" if d != "month" else d for d in dims), "n")
+        .values_list("session_id", "n")
         .order_by()
     )
+    dims = ("cohort__organization_id", "month", "course__kind", "venue__tier", "venue_id", "teacher_id", "co_host_id")
+    sessions = live.annotate(month=ExtractMonth("starts_at")).values_list("pk", "starts_at", *dims).order_by()
     rows: dict[tuple, SessionTally] = {}
-
-    def add(org, month, course_kind, tier, venue, teacher, partner, planned=0, held=0, person_times=0):
+    for pk, starts_at, org, month, course_kind, tier, venue, teacher, partner in sessions:
+        held = starts_at < now
         keys = [("org", 0, course_kind or "", tier or "")]
         keys += [(kind, subject, "", "") for kind, subject in (("venue", venue), ("teacher", teacher), ("partner", partner)) if subject]
         for kind, subject, ck, vt in keys:
@@ -58,14 +53,9 @@ def _session_tallies(year: int, now: datetime) -> list[SessionTally]:
                 row = rows[key] = SessionTally(
                     kind=kind, organization_id=org, subject_id=subject, year=year, month=month, course_kind=ck, venue_tier=vt
                 )
-            row.planned += planned
+            row.planned += 1
             row.held += held
-            row.person_times += person_times
-
-    for *key, planned, held in sessions:
-        add(*key, planned=planned, held=held)
-    for *key, n in attended:
-        add(*key, person_times=n)
+            row.person_times += attended.get(pk, 0) if held else 0
     return list(rows.values())
 
 
@@ -121,26 +111,27 @@ def _org_years(year: int, today: date, now: datetime) -> list[OrgYear]:
     enrolled = Enrollment.objects.filter(
         status=Enrollment.Status.ENROLLED, member__in=Member.objects.current(), cohort_id__in=list(cohorts)
     )
-    for org_id, cohort_id, n in (
-        enrolled.values("member__organization_id", "cohort_id")
-        .annotate(n=Count("id"))
-        .values_list("member__organization_id", "cohort_id", "n")
-        .order_by()
-    ):
+    pairs = {}  # (member, cohort) → the member's organisation
+    for member_id, org_id, cohort_id in enrolled.values_list("member_id", "member__organization_id", "cohort_id"):
+        pairs[(member_id, cohort_id)] = org_id
         planned, held = cohorts[cohort_id]
         row = row_for(org_id)
-        row.planned += n * planned
-        row.held += n * held
-    counted = Attendance.objects.filter(
-        status__in=Attendance.ATTENDED, session__starts_at__year=year, session__starts_at__lt=now, member__in=Member.objects.current()
-    ).exclude(session__status=Session.Status.CANCELLED)
-    counted = counted.filter(
-        Exists(Enrollment.objects.filter(member=OuterRef("member"), cohort=OuterRef("session__cohort"), status=Enrollment.Status.ENROLLED))
+        row.planned += planned
+        row.held += held
+    # Grouped by member and cohort in the database (a row per pair, not per attendance), then kept where
+    # the member is enrolled in that cohort.
+    counted = (
+        Attendance.objects.filter(status__in=Attendance.ATTENDED, session__starts_at__year=year, session__starts_at__lt=now)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .values("member_id", "session__cohort_id")
+        .annotate(n=Count("id"))
+        .values_list("member_id", "session__cohort_id", "n")
+        .order_by()
     )
-    for org_id, n in (
-        counted.values("member__organization_id").annotate(n=Count("id")).values_list("member__organization_id", "n").order_by()
-    ):
-        row_for(org_id).attended += n
+    for member_id, cohort_id, n in counted:
+        org_id = pairs.get((member_id, cohort_id))
+        if org_id is not None:
+            row_for(org_id).attended += n
     return list(rows.values())
 
 

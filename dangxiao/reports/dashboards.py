@@ -6,7 +6,7 @@ behind it, already filtered, so the page is a way into the work, not a poster.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -210,11 +210,11 @@ def dashboard(user: User, root: Organization, year: int, *, today: date | None =
     )
 
     monday = today - timedelta(days=today.weekday())
+    # A range on the indexed column, not a __date lookup (which SQLite computes row by row).
+    start = timezone.make_aware(datetime.combine(monday, time.min))
     fortnight = list(
         access.filter_sessions(user)
-        .filter(
-            cohort__organization__path__startswith=root.path, starts_at__date__gte=monday, starts_at__date__lt=monday + timedelta(days=14)
-        )
+        .filter(cohort__organization__path__startswith=root.path, starts_at__gte=start, starts_at__lt=start + timedelta(days=14))
         .exclude(status=Session.Status.CANCELLED)
         .select_related("venue", "cohort")
         .order_by("starts_at", "id")[:80]

@@ -8,10 +8,10 @@ never a person."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,7 @@ from dangxiao.core.audit import audit_record
 from dangxiao.core.models import AuditEvent
 from dangxiao.people.models import User
 from dangxiao.school.models import School, TrainingPlan
-from dangxiao.teaching.models import Course, Session
+from dangxiao.teaching.models import Course, Enrollment, Session
 
 from .models import KioskAccount, MatterMonth, SessionTally
 
@@ -119,17 +119,18 @@ def lobby(school: School, *, now: datetime | None = None) -> Lobby:
     now = now or timezone.now()
     today = timezone.localdate(now)
     root = school.organization
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    # Counts as subqueries on the sessions kept (not a join of attendances × enrolments), on an indexed range.
+    checked_in = Attendance.objects.filter(session=OuterRef("pk"), status__in=Attendance.ATTENDED).values("session").annotate(n=Count("id"))
+    enrolled = Enrollment.objects.filter(cohort=OuterRef("cohort_id"), status="enrolled").values("cohort").annotate(n=Count("id"))
     rows = (
-        Session.objects.filter(cohort__school=school, starts_at__date=today)
+        Session.objects.filter(cohort__school=school, starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
         .exclude(status=Session.Status.CANCELLED)
-        .annotate(
-            checked_in=Count("attendances", filter=Q(attendances__status__in=Attendance.ATTENDED), distinct=True),
-            enrolled=Count("cohort__enrollments", filter=Q(cohort__enrollments__status="enrolled"), distinct=True),
-        )
-        .values_list("title", "cohort__name", "starts_at", "ends_at", "venue__name", "checked_in", "enrolled")
-        .order_by("starts_at", "id")[:30]
+        .order_by("starts_at", "id")
+        .annotate(checked_in=Subquery(checked_in.values("n")), enrolled=Subquery(enrolled.values("n")))
+        .values_list("title", "cohort__name", "starts_at", "ends_at", "venue__name", "checked_in", "enrolled")[:30]
     )
-    sessions = [LobbySession(t, c, timezone.localtime(s), timezone.localtime(e), v or "", n, m) for t, c, s, e, v, n, m in rows]
+    sessions = [LobbySession(t, c, timezone.localtime(s), timezone.localtime(e), v or "", n or 0, m or 0) for t, c, s, e, v, n, m in rows]
     tallies = SessionTally.objects.filter(organization__path__startswith=root.path, year=today.year)
     months = {m: [0, 0] for m in range(1, 13)}
     kinds = {k: 0 for k in Course.Kind.values}

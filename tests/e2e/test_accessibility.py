@@ -70,6 +70,8 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/study-hours/", DESKTOP),
         ("principal", "/liaison/matters/", DESKTOP),
         ("principal", "/liaison/figures/", DESKTOP),
+        ("principal", "/lobby/", DESKTOP),
+        ("principal", "/lobby/screens/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
     ]
 

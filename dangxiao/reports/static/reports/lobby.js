@@ -13,7 +13,7 @@
       color: ["#ff5a4f", "#ffd36b"],
       textStyle: { fontSize: 16 },
       grid: { left: 8, right: 8, top: 20, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: months.map(m => m[0] + "月"), axisLabel: { fontSize: 16 } },
+      xAxis: { type: "category", data: months.map(m => String(m[0])), axisLabel: { fontSize: 16 } },
       yAxis: [{ type: "value", minInterval: 1, axisLabel: { fontSize: 14 } }, { type: "value", minInterval: 1, axisLabel: { fontSize: 14 } }],
       series: [
         { type: "bar", data: months.map(m => m[1]), barMaxWidth: 28 },
