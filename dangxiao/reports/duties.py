@@ -1,8 +1,8 @@
 """What a staff member owes now, gathered from each domain's provider `duties(user, today)`; the
 secretary's home page lists them, each with a link to the queue that settles it (core.duties.Duty).
 
-Providers for what exists today live here; the practice app's (themed days and meetings due, hours
-and reflections to approve) are added to PROVIDERS as they land."""
+Providers for what exists today live here, with the practice app's themed days and meetings due
+(practice.meetings_selectors.duties); hours, reflections and projects to approve join PROVIDERS as they land."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -16,6 +16,7 @@ from dangxiao.core import access
 from dangxiao.core.duties import Duty
 from dangxiao.liaison.selectors import handler_summary
 from dangxiao.people.selectors import scope_root
+from dangxiao.practice import meetings_selectors
 from dangxiao.teaching.models import Session
 
 from .dashboards import url
@@ -70,7 +71,7 @@ def members_at_risk(user, today: date) -> list[Duty]:
     return [Duty(_("%(n)d 名党员学时可能不达标") % {"n": n}, n, link)] if n else []
 
 
-PROVIDERS = [leave_to_decide, marks_missing, matters_overdue, members_at_risk]
+PROVIDERS = [leave_to_decide, marks_missing, matters_overdue, members_at_risk, meetings_selectors.duties]
 
 
 def duties(user, today: date | None = None) -> list[Duty]:
