@@ -71,6 +71,7 @@ bench: install
 	cp var/bench/roster_import.json var/bench/roster_import-postgresql.json
 	PG_ADMIN_URL=$(PG_BENCH_URL) $(PY) bench/checkin.py
 	$(PY) bench/page_weight.py
+	$(PY) bench/dashboards.py
 
 lint: install
 	$(VENV)/bin/ruff check .

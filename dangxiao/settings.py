@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dangxiao.core.middleware.PasswordChangeRequiredMiddleware",
+    "dangxiao.reports.middleware.KioskOnlyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("dangxiao.attendance.ledger_urls")),
     path("", include("dangxiao.attendance.document_urls")),
     path("", include("dangxiao.attendance.home_urls")),
+    path("", include("dangxiao.reports.urls")),
     path("online/", include("dangxiao.online.urls")),
     path("practice/", include("dangxiao.practice.reflections_urls")),
     path("appraisal/", include("dangxiao.appraisal.points_urls")),

@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 MARK = "湘江"
 B_PHONES = "136"
-PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
+PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal", "reports"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -59,6 +59,7 @@ PUBLIC = {
     "open311:discovery",
     "open311:not_found",
     "api:certificate_verify",
+    "kiosk_enter",  # the lobby screen's sign-in link: its key is the credential
 }
 
 
@@ -159,6 +160,8 @@ def b_values(b) -> dict:
         "participants": b["service_participant"].pk,
         "participant_id": b["service_participant"].pk,
         "scan": f"{int(timezone.now().timestamp() // 30)}.forged",
+        "screens": b["kiosk"].pk,
+        "kiosk_id": b["kiosk"].pk,
     }
 
 

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from dangxiao.people.models import MemberTransfer, Organization
+from dangxiao.reports.kiosk import kiosk_create
 
 from .factories import make_member, make_user
 
@@ -211,6 +212,7 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     meeting.minutes_file.save("minutes.pdf", ContentFile(PDF))
     meeting.minutes_content_type, meeting.minutes_name = "application/pdf", "minutes.pdf"
     meeting.save(update_fields=["minutes_content_type", "minutes_name"])
+    kiosk, kiosk_key = kiosk_create(users["principal"], school, f"{name}大屏")
     audit_record(
         None,
         "reveal",
@@ -251,6 +253,8 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "project_log": project_log,
         "mentorship": mentorship,
         "mentorship_meeting": mentorship_meeting,
+        "kiosk": kiosk,
+        "kiosk_key": kiosk_key,
         "root": root,
         "community": community,
         "branch": branch,

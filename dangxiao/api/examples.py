@@ -37,6 +37,8 @@ PATH = {
     "mentorship_id": 1,  # 李建国 → 莫嘉秀, 传帮带 on 中化地勘院
     "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
     "participant_id": 521,  # hours waiting in the queue
+    "year": 2027,
+    "kiosk_id": 1,  # the lobby screen the example of POST /kiosks creates
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -302,4 +304,5 @@ BODIES = {
     ("post", "/practice/service/queue/approve"): {"participant_ids": [521, 522]},
     ("post", "/practice/service/participants/{participant_id}/correction"): {"accept": True, "note": "同意"},
     ("post", "/me/service/participants/{participant_id}/correction"): {"minutes": 150, "reason": "活动结束后继续服务了半小时"},
+    ("post", "/kiosks"): {"name": "源课堂大屏"},
 }

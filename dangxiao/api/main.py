@@ -13,6 +13,7 @@ from .auth import AUTH
 from .certificates import router as certificates_router
 from .cohorts import me_router as cohorts_me_router
 from .courses import router as courses_router
+from .dashboards import router as dashboards_router
 from .leave_inbox import router as leave_inbox_router
 from .ledger import router as ledger_router
 from .liaison import router as liaison_router
@@ -74,6 +75,7 @@ api.add_router("/", practice_projects_router)
 api.add_router("/", practice_service_router)
 api.add_router("/", practice_service_me_router)
 api.add_router("/", reports_router)
+api.add_router("/", dashboards_router)
 
 
 @api.exception_handler(Http404)

@@ -698,3 +698,21 @@ def get_service_participant_or_404(user, pk, queryset: QuerySet | None = None, *
         return qs.get(pk=pk)
     except (ValueError, TypeError, ServiceParticipant.DoesNotExist):
         raise Http404(_("记录不存在或不在您的权限范围内")) from None
+
+
+# --- Lobby screens (reports.KioskAccount, i13-dash) ----------------------------------------------------
+# The board of a school creates and retires its lobby screens' accounts; nobody else sees them.
+
+
+def filter_kiosks(user, queryset: QuerySet | None = None) -> QuerySet:
+    KioskAccount = apps.get_model("reports", "KioskAccount")
+    qs = KioskAccount.objects.all() if queryset is None else queryset
+    return qs.filter(school__in=board_schools(user).values("pk"))
+
+
+def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
+    KioskAccount = apps.get_model("reports", "KioskAccount")
+    try:
+        return filter_kiosks(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, KioskAccount.DoesNotExist):
+        raise Http404(_("大屏账号不存在或不在您的权限范围内")) from None

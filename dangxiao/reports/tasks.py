@@ -1,11 +1,15 @@
-"""The reports' work on the task queue: yearly reports built in the background, old ones removed."""
+"""The reports' work on the task queue: yearly reports built in the background, old ones removed, and the
+dashboards' aggregates recomputed every minute for the recent year(s) (reports.aggregates).
+
+The refresh is locked: at a very large size a run can outlast its minute, and the next one is then skipped
+rather than run beside it (huey logs the skipped run)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from dangxiao.people.models import User
 
-from . import yearly_jobs
+from . import aggregates, yearly_jobs
 
 
 @db_task(retries=1, retry_delay=30)
@@ -27,3 +31,9 @@ def build_yearly_report(user_id: int, organization_id: int, year: int):
 @db_periodic_task(crontab(minute="41", hour="3"))
 def purge_old_yearly_reports():
     return yearly_jobs.purge_old_reports()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("reports-refresh-dashboards")
+def refresh_dashboards():
+    return [run.year for run in aggregates.aggregates_refresh_recent()]

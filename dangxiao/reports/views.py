@@ -7,10 +7,14 @@ from django.utils.translation import gettext as _
 
 from dangxiao.attendance.ledger import member_year
 from dangxiao.core import access
+from dangxiao.core.params import year_param
 from dangxiao.liaison.selectors import handler_summary
 from dangxiao.people import selectors
+from dangxiao.people.models import Organization
 from dangxiao.school.first_run import needs_first_run
 from dangxiao.teaching.selectors import member_schedule
+
+from . import dashboards, duties
 
 
 @login_required
@@ -34,6 +38,8 @@ def home(request):
                 "tooltip": _("{b}：{c}人（{d}%）"),
             },
         )
+        board = _dashboard(request, root)
+        context.update(dashboard=board, dashboard_charts=dashboards.chart_data(board) if board else None)
     if scope.member_id:
         member = access.get_member_or_404(request.user, scope.member_id, selectors.Member.objects.select_related("organization"))
         today = timezone.localdate()
@@ -44,3 +50,18 @@ def home(request):
         )
     context["matters"] = handler_summary(request.user, timezone.now())
     return render(request, "reports/home.html", context)
+
+
+def _dashboard(request, root):
+    """The board's (or a secretary's) figures for their subtree, or the organisation chosen in ?org=."""
+    today = timezone.localdate()
+    year = year_param(request.GET.get("year"), today.year)
+    if request.GET.get("org"):
+        q = access.staff_q(access.scope_for(request.user), "path")
+        orgs = Organization.objects.all() if q is None else Organization.objects.filter(q)
+        root = access.get_organization_or_404(request.user, request.GET["org"], orgs)
+    if root is None:
+        return None
+    board = dashboards.dashboard(request.user, root, year, today=today)
+    board.duties = duties.duties(request.user, today)
+    return board

@@ -100,6 +100,8 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/sessions/?sort=-starts_at", DESKTOP),
         ("principal", "/attendance/analysis/", DESKTOP),
         ("principal", "/reports/yearly/", DESKTOP),
+        ("principal", "/lobby/", DESKTOP),
+        ("principal", "/lobby/screens/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
         ("member", "/practice/me/service/", PHONE),
         ("member", "/practice/me/service/hours/", PHONE),

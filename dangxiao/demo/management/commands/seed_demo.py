@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from dangxiao.core.params import FIRST_YEAR, LAST_YEAR
 from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
+from dangxiao.demo.dashboards import build_dashboards
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
 from dangxiao.demo.meetings import build_meetings, wipe_meetings
 from dangxiao.demo.online import build_online
@@ -71,6 +72,7 @@ class Command(BaseCommand):
         build_service(clock, self.stdout)  # volunteer service, after the people and the venues
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
+        build_dashboards(clock, self.stdout)  # after every record the dashboards count
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
