@@ -37,7 +37,6 @@ PATH = {
     "mentorship_id": 1,  # 李建国 → 莫嘉秀, 传帮带 on 中化地勘院
     "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
     "participant_id": 521,  # hours waiting in the queue
-    "year": 2027,
     "kiosk_id": 1,  # the lobby screen the example of POST /kiosks creates
 }
 PATH_FOR = {
