@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("dangxiao.liaison.public_urls")),
     path("open311/v2/", include("dangxiao.liaison.open311_urls")),
     path("practice/", include("dangxiao.practice.meetings_urls")),
+    path("", include("dangxiao.appraisal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

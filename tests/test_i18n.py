@@ -239,6 +239,7 @@ CHINESE_ONLY_TEMPLATES = {
     "attendance/documents/sign_in_sheet.html",
     "liaison/public/poster.html",
     "people/documents/activation_sheet.html",
+    "appraisal/records_pdf.html",
     "500.html",
 }
 TRANSLATED = re.compile(

@@ -369,3 +369,12 @@ def follow_up_update(
         summary=_("不合格党员教育帮扶：%(name)s") % {"name": follow_up.rating.member.name},
     )
     return follow_up
+
+
+def appraisal_for_code(code: str) -> Appraisal | None:
+    """The open appraisal an unspent code belongs to, or None (unknown, spent, or the ballot closed)."""
+    found = VotingCode.objects.filter(code_hash=_hash(code), used=False, appraisal__status=Appraisal.Status.OPEN).select_related(
+        "appraisal__organization"
+    )
+    row = found.first()
+    return row.appraisal if row else None

@@ -47,6 +47,18 @@ def navigation(request):
             )
         )
         nav.append(("practice", _("组织生活"), None, _practice()))
+        nav.append(
+            (
+                "appraisal_group",
+                _("评议表彰"),
+                None,
+                [
+                    ("appraisals", _("民主评议"), reverse("appraisal:list")),
+                    ("commendations", _("评优评先"), reverse("appraisal:commendations")),
+                    ("records", _("考核述职"), reverse("appraisal:records")),
+                ],
+            )
+        )
     liaison = _liaison(user, scope)
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
@@ -56,6 +68,7 @@ def navigation(request):
             ("schedule", _("我的课表"), reverse("attendance:my_schedule")),
             ("online", _("网上学习"), reverse("online:my_lessons")),
             ("hours", _("我的学时"), reverse("ledger_my_hours")),
+            ("appraisal", _("民主评议"), reverse("appraisal:my_list")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:

@@ -264,3 +264,15 @@ def board_counts(compound, year: int) -> dict:
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
         resolved=Count("pk", filter=Q(state="resolved", resolved_at__year=year)),
     )
+
+
+def matters_resolved(member_ids, year: int) -> dict[int, int]:
+    """Per member: the residents' matters assigned to them and resolved in `year` (one query)."""
+    from .models import Matter
+
+    rows = (
+        Matter.objects.filter(assigned_member_id__in=list(member_ids), resolved_at__year=year)
+        .values("assigned_member_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["assigned_member_id"]: row["n"] for row in rows}
