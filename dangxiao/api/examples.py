@@ -30,6 +30,8 @@ PATH = {
     "themed_day_id": 1,  # 青山祠社区第一党支部's themed day of the demo's first month
     "meeting_id": 1,  # its first 党课 of the year
     "year": 2027,
+    "appraisal_id": 5,  # the open 民主评议 of 青山祠社区第一党支部 (demo/appraisal.py)
+    "follow_up_id": 1,  # the demo's one 不合格 member's education plan
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -41,6 +43,9 @@ PATH_FOR = {
     ("post", "/sessions/{session_id}/leave-requests"): {"session_id": 92},  # one of 王志强's
     ("post", "/liaison/matters/{matter_id}/accept"): {"matter_id": 198},  # reported, not yet accepted
     ("post", "/liaison/matters/{matter_id}/merge"): {"matter_id": 196},  # another in 青山祠小区
+    # The principal's own branch's (文源街道机关第一党支部), decided: the vote is refused for its state.
+    ("put", "/me/appraisals/{appraisal_id}/self-assessment"): {"appraisal_id": 3},
+    ("post", "/me/appraisals/{appraisal_id}/ballot"): {"appraisal_id": 3},
 }
 
 BODIES = {
@@ -210,4 +215,21 @@ BODIES = {
         "lesson": "quarter",
         "life": "year",
     },
+    # 民主评议 (run in this order: open one for 青山祠社区第三党支部, close the open ballot, propose, decide)
+    ("post", "/appraisals"): {"organization_id": 5, "year": 2026},
+    ("post", "/appraisals/{appraisal_id}/proposals"): {"grades": [{"member_id": 3, "grade": "competent"}]},
+    ("post", "/appraisals/{appraisal_id}/decision"): {
+        "decided_on": "2026-12-07",
+        "notes": "支部党员大会表决通过",
+        "follow_up_deadline": "2027-03-01",
+    },
+    ("put", "/appraisal-follow-ups/{follow_up_id}"): {
+        "plan": "由支部书记结对谈心，每月参加一次组织生活",
+        "deadline": "2027-03-01",
+        "reviewed_on": None,
+        "outcome": "",
+        "outcome_notes": "",
+    },
+    ("put", "/me/appraisals/{appraisal_id}/self-assessment"): {"text": "本年度按时参加组织生活，完成学时要求。"},
+    ("post", "/me/appraisals/{appraisal_id}/ballot"): {"marks": [{"member_id": 3, "grade": "competent"}]},
 }

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .account import router as account_router
+from .appraisal import router as appraisal_router
 from .attendance import router as attendance_router
 from .auth import AUTH
 from .certificates import router as certificates_router
@@ -62,6 +63,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", certificates_router)
 api.add_router("/", liaison_router)
 api.add_router("/", practice_meetings_router)
+api.add_router("/", appraisal_router)
 
 
 @api.exception_handler(Http404)

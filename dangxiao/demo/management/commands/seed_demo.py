@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.core.params import FIRST_YEAR, LAST_YEAR
+from dangxiao.demo.appraisal import build_appraisal, wipe_appraisals
 from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
@@ -54,6 +55,7 @@ class Command(BaseCommand):
         clock = DemoClock(today)
         self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
         wipe_meetings()  # meetings protect their branches
+        wipe_appraisals()  # appraisals protect the members and branches rebuilt below
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
         build_people(clock, self.stdout)
@@ -63,6 +65,7 @@ class Command(BaseCommand):
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        build_appraisal(clock, self.stdout)  # after liaison: a member's year counts the matters they resolved
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
