@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 MARK = "湘江"
 B_PHONES = "136"
-PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice"}
+PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -59,6 +59,7 @@ PUBLIC = {
     "open311:discovery",
     "open311:not_found",
     "api:certificate_verify",
+    "appraisal:code_vote",  # 民主测评: the one-time code is the credential
 }
 
 
@@ -145,6 +146,10 @@ def b_values(b) -> dict:
         "url": "people/member/",
         "parent_id": b["root"].pk,
         "id": b["users"]["principal"].pk,
+        "appraisals": b["appraisal"].pk,
+        "appraisal_id": b["appraisal"].pk,
+        "appraisal-follow-ups": b["follow_up"].pk,
+        "follow_up_id": b["follow_up"].pk,
     }
 
 

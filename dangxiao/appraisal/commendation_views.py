@@ -120,6 +120,7 @@ def records(request):
 
 @login_required
 def records_pdf(request):
+    access.require(bool(request.GET.get("org")))  # a printed document names its organisation in its address
     root, year = _staff_root(request), _year(request)
     report = performance_report(request.user, _members_under(request, root), root, year)
     _audit_export(request, root, _("导出%(year)s年度考核述职材料（PDF）：%(org)s") % {"year": year, "org": root.name})
