@@ -191,7 +191,7 @@ def make_appraisal_branch(tree: dict, *, full: int = 6, probationary: int = 1, p
     K, U = Organization.Kind, Organization.UnitType
     org = Organization.objects.add_child(
         Organization.objects.get(pk=tree[parent].pk),
-        instance=Organization(name=f"评议第{code}党支部", code=code, kind=K.BRANCH, unit_type=U.COMMUNITY)
+        instance=Organization(name=f"评议第{code}党支部", code=code, kind=K.BRANCH, unit_type=U.COMMUNITY),
     )
     members = [make_member(org, name=f"评议党员{i}") for i in range(full)]
     members += [make_member(org, name=f"预备党员{i}", status=Member.Status.PROBATIONARY) for i in range(probationary)]

@@ -98,7 +98,16 @@ def test_nothing_stored_or_logged_links_a_voter_to_their_ballot(branch, opened, 
     assert set(changed) == {"appraisal.VoteCast", "appraisal.Tally"}
     assert {row[2] for row in changed["appraisal.VoteCast"]} == voter_ids
     assert [f.name for f in VoteCast._meta.concrete_fields] == ["id", "appraisal", "voter"]
-    assert {f.name for f in Tally._meta.concrete_fields} == {"id", "appraisal", "member", "source", "excellent", "competent", "basic", "incompetent"}
+    assert {f.name for f in Tally._meta.concrete_fields} == {
+        "id",
+        "appraisal",
+        "member",
+        "source",
+        "excellent",
+        "competent",
+        "basic",
+        "incompetent",
+    }
     assert not any(f.get_internal_type() in ("DateTimeField", "DateField") for f in (*VoteCast._meta.fields, *Tally._meta.fields))
     # The tally of the target says 3 不合格, not from whom; no row of any table names a voter beside a ratee's mark.
     peer = Tally.objects.get(appraisal=opened, member=target, source="peer")
@@ -233,7 +242,11 @@ def test_staff_pages_keep_to_a_query_budget(branch, opened, django_assert_max_nu
 def test_out_of_scope_appraisals_answer_404(branch, opened, people):
     other = login(people["users"]["secretary"])  # C1-1's secretary; the appraisal is C1-2's
     for name in ("detail", "close", "propose", "decide", "codes"):
-        response = other.post(reverse(f"appraisal:{name}", args=[opened.pk])) if name != "detail" else other.get(reverse("appraisal:detail", args=[opened.pk]))
+        response = (
+            other.post(reverse(f"appraisal:{name}", args=[opened.pk]))
+            if name != "detail"
+            else other.get(reverse("appraisal:detail", args=[opened.pk]))
+        )
         assert response.status_code == 404, name
     assert login(people["users"]["member"]).get(reverse("appraisal:my_detail", args=[opened.pk])).status_code == 404
     opened.refresh_from_db()
