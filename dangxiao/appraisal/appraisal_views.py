@@ -149,9 +149,16 @@ def appraisal_list(request):
 
 @login_required
 def appraisal_detail(request, pk):
+    return _detail_page(request, pk)
+
+
+def _detail_page(request, pk, posted: dict | None = None, status: int = 200):
+    """The committee's page; after a refused proposal (`posted`), the grades as they were chosen."""
     _require_staff(request)
     appraisal = access.get_appraisal_or_404(request.user, pk)
     rows = selectors.appraisal_rows(appraisal, request.user)
+    for row in rows:
+        row.selected = (posted or {}).get(str(row.member.pk), row.rating.proposed if row.rating else "")
     rated = sum(1 for r in rows if r.participant.is_rated)
     context = {
         "active": "appraisals",
@@ -164,9 +171,8 @@ def appraisal_detail(request, pk):
         "cap": services.excellent_cap(rated),
         "codes_total": appraisal.voting_codes.count(),
         "today": timezone.localdate(),
-        "posted": request.POST if request.method == "POST" else None,
     }
-    return render(request, "appraisal/detail.html", context)
+    return render(request, "appraisal/detail.html", context, status=status)
 
 
 def _act(request, pk, action):
@@ -192,13 +198,11 @@ def appraisal_close(request, pk):
 @login_required
 @require_POST
 def appraisal_propose(request, pk):
-    def propose(a):
-        grades = {key[6:]: value for key, value in request.POST.items() if key.startswith("grade_")}
-        return services.ratings_propose(a, grades, request=request)
-
-    done, appraisal = _act(request, pk, propose)
-    if done is not None:
-        messages.success(request, _("建议等次已保存"))
+    grades = {key[6:]: value for key, value in request.POST.items() if key.startswith("grade_")}
+    done, appraisal = _act(request, pk, lambda a: services.ratings_propose(a, grades, request=request))
+    if done is None:  # refused: the page again with the committee's choices, so they can correct one
+        return _detail_page(request, pk, posted=grades, status=422)
+    messages.success(request, _("建议等次已保存"))
     return redirect("appraisal:detail", pk=appraisal.pk)
 
 
