@@ -40,6 +40,7 @@ class YearRecord:
     reflections: int | None = None
     service_minutes: int | None = None
     lectures: int | None = None
+    meeting_absent: int | None = None  # absent from 三会一课 and themed days' rolls (practice.meetings_selectors)
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -84,6 +85,14 @@ def member_year_record(member_ids, year: int, *, user: User | None = None, today
         inactive = set(ledger.inactive_members(user, today).filter(pk__in=ids).values_list("pk", flat=True))
         for pk, r in records.items():
             r.inactive = pk in inactive
+    meetings = _optional("dangxiao.practice.meetings_selectors", "meeting_attendance")
+    if meetings is None:
+        for r in records.values():
+            r.missing.append("meeting_absent")
+    else:
+        marks = meetings(ids, year)
+        for pk, r in records.items():
+            r.meeting_absent = marks.get(pk, {}).get("absent", 0)
     for name, module, function in OPTIONAL_SOURCES:
         read = _optional(module, function)
         if read is None:
