@@ -482,17 +482,6 @@ def can_reveal_reporter(user, matter) -> bool:
 def filter_themed_days(user, queryset: QuerySet | None = None) -> QuerySet:
     ThemedPartyDay = apps.get_model("practice", "ThemedPartyDay")
     qs = ThemedPartyDay.objects.all() if queryset is None else queryset
-
-
-# --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
-# Staff manage the appraisals of the branches in their subtree; a member reaches only the appraisals
-# they take part in, and only through the member pages (their own self-assessment, vote and result).
-
-
-def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
-    Appraisal = apps.get_model("appraisal", "Appraisal")
-    qs = Appraisal.objects.all() if queryset is None else queryset
     q = staff_q(scope_for(user), "organization__path")
     return qs if q is None else qs.filter(q)
 
@@ -526,6 +515,19 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Organization.objects.all() if queryset is None else queryset
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
+    return qs if q is None else qs.filter(q)
+
+
+# --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
+# Staff manage the appraisals of the branches in their subtree; a member reaches only the appraisals
+# they take part in, and only through the member pages (their own self-assessment, vote and result).
+
+
+def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
+    Appraisal = apps.get_model("appraisal", "Appraisal")
+    qs = Appraisal.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
     return qs if q is None else qs.filter(q)
 
 
