@@ -47,6 +47,7 @@ urlpatterns = [
     path("open311/v2/", include("dangxiao.liaison.open311_urls")),
     path("practice/", include("dangxiao.practice.projects_urls")),
     path("practice/", include("dangxiao.practice.urls")),  # 主题党日, 三会一课, 志愿服务 (one namespace)
+    path("", include("dangxiao.appraisal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -206,3 +206,19 @@ def make_reflection(member, *, title: str = "学习心得", text: str = "学了�
     elif status == "returned":
         reflection = services.reflection_return(reflection, by=by, note="请结合工作实际再写一写", now=now)
     return reflection
+
+
+def make_appraisal_branch(tree: dict, *, full: int = 6, probationary: int = 1, parent: str = "C1", code: str = "C1-9") -> dict:
+    """A new branch (under `parent`) of `full` full members and `probationary` probationary ones, each
+    with an account, and its secretary (org_admin) — for 民主评议."""
+    K, U = Organization.Kind, Organization.UnitType
+    org = Organization.objects.add_child(
+        Organization.objects.get(pk=tree[parent].pk),
+        instance=Organization(name=f"评议第{code}党支部", code=code, kind=K.BRANCH, unit_type=U.COMMUNITY),
+    )
+    members = [make_member(org, name=f"评议党员{i}") for i in range(full)]
+    members += [make_member(org, name=f"预备党员{i}", status=Member.Status.PROBATIONARY) for i in range(probationary)]
+    for m in members:
+        make_user(member=m)
+    secretary = make_user(f"sec-{code}-{next(_seq)}", role="org_admin", org=org)
+    return {"org": org, "members": members, "secretary": secretary}

@@ -240,6 +240,7 @@ CHINESE_ONLY_TEMPLATES = {
     "liaison/public/poster.html",
     "people/documents/activation_sheet.html",
     "reports/yearly/document.html",
+    "appraisal/records_pdf.html",
     "500.html",
 }
 TRANSLATED = re.compile(

@@ -60,6 +60,7 @@ PUBLIC = {
     "open311:not_found",
     "api:certificate_verify",
     "kiosk_enter",  # the lobby screen's sign-in link: its key is the credential
+    "appraisal:code_vote",  # 民主测评: the one-time code is the credential
 }
 
 
@@ -162,6 +163,10 @@ def b_values(b) -> dict:
         "scan": f"{int(timezone.now().timestamp() // 30)}.forged",
         "screens": b["kiosk"].pk,
         "kiosk_id": b["kiosk"].pk,
+        "appraisals": b["appraisal"].pk,
+        "appraisal_id": b["appraisal"].pk,
+        "appraisal-follow-ups": b["follow_up"].pk,
+        "follow_up_id": b["follow_up"].pk,
     }
 
 

@@ -246,7 +246,19 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     service_services.service_mark_presence(service, [members[0].pk], now=service_start)
     service_services.hours_record(service, now=service_start + timedelta(hours=3))
     participant = service.participants.get()
+    # A decided 民主评议 of the branch, with one 不合格 member followed up.
+    from dangxiao.appraisal import appraisal_services as appraisal
+
+    assessed = appraisal.appraisal_open(branch, today.year, today=today)
+    rated = [*members, elder]
+    for voter in rated:
+        appraisal.ballot_cast(assessed, voter, {m.pk: "competent" for m in rated if m != voter})
+    appraisal.appraisal_close(assessed, today=today)
+    appraisal.ratings_propose(assessed, {m.pk: "incompetent" if m == elder else "competent" for m in rated})
+    appraisal.appraisal_decide(assessed, decided_on=today, today=today)
     return {
+        "appraisal": assessed,
+        "follow_up": assessed.ratings.get(member=elder).follow_up,
         "project": project,
         "phase": phase,
         "trainee": trainee,

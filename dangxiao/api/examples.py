@@ -38,6 +38,8 @@ PATH = {
     "activity_id": 2,  # 青山祠社区党委's coming volunteer activity (王志强 signed up)
     "participant_id": 521,  # hours waiting in the queue
     "kiosk_id": 1,  # the lobby screen the example of POST /kiosks creates
+    "appraisal_id": 5,  # the open 民主评议 of 青山祠社区第一党支部 (demo/appraisal.py)
+    "follow_up_id": 1,  # the demo's one 不合格 member's education plan
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -64,6 +66,9 @@ PATH_FOR = {
     # The yearly report the example of POST /reports/yearly asks for: the working committee's, this year.
     ("get", "/reports/yearly/{org_id}/{year}"): {"org_id": 1, "year": 2026},
     ("get", "/reports/yearly/{org_id}/{year}/pdf"): {"org_id": 1, "year": 2026},
+    # The principal's own branch's (文源街道机关第一党支部), decided: the vote is refused for its state.
+    ("put", "/me/appraisals/{appraisal_id}/self-assessment"): {"appraisal_id": 3},
+    ("post", "/me/appraisals/{appraisal_id}/ballot"): {"appraisal_id": 3},
 }
 
 BODIES = {
@@ -304,4 +309,21 @@ BODIES = {
     ("post", "/practice/service/participants/{participant_id}/correction"): {"accept": True, "note": "同意"},
     ("post", "/me/service/participants/{participant_id}/correction"): {"minutes": 150, "reason": "活动结束后继续服务了半小时"},
     ("post", "/kiosks"): {"name": "源课堂大屏"},
+    # 民主评议 (run in this order: open one for 青山祠社区第三党支部, close the open ballot, propose, decide)
+    ("post", "/appraisals"): {"organization_id": 5, "year": 2026},
+    ("post", "/appraisals/{appraisal_id}/proposals"): {"grades": [{"member_id": 3, "grade": "competent"}]},
+    ("post", "/appraisals/{appraisal_id}/decision"): {
+        "decided_on": "2026-12-07",
+        "notes": "支部党员大会表决通过",
+        "follow_up_deadline": "2027-03-01",
+    },
+    ("put", "/appraisal-follow-ups/{follow_up_id}"): {
+        "plan": "由支部书记结对谈心，每月参加一次组织生活",
+        "deadline": "2027-03-01",
+        "reviewed_on": None,
+        "outcome": "",
+        "outcome_notes": "",
+    },
+    ("put", "/me/appraisals/{appraisal_id}/self-assessment"): {"text": "本年度按时参加组织生活，完成学时要求。"},
+    ("post", "/me/appraisals/{appraisal_id}/ballot"): {"marks": [{"member_id": 3, "grade": "competent"}]},
 }

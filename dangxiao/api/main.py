@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .account import router as account_router
+from .appraisal import router as appraisal_router
 from .appraisal_points import router as points_router
 from .attendance import router as attendance_router
 from .auth import AUTH
@@ -76,6 +77,7 @@ api.add_router("/", practice_service_router)
 api.add_router("/", practice_service_me_router)
 api.add_router("/", reports_router)
 api.add_router("/", dashboards_router)
+api.add_router("/", appraisal_router)
 
 
 @api.exception_handler(Http404)

@@ -219,3 +219,36 @@ def volunteer_times(member_id: int, year: int, limit: int = 50) -> list:
 
 def volunteer_years(member_id: int) -> set[int]:
     return {d.year for d in VolunteerTime.objects.filter(member_id=member_id).dates("date", "year")}
+
+
+# --- A member's year, for the appraisal (民主评议, 评优评先) ------------------------------------------------
+
+
+def attendance_year_counts(member_ids, year: int) -> dict[int, dict[str, int]]:
+    """Per member: sessions attended, absent without leave (缺席) and excused (请假) in `year` (one query)."""
+    from django.db.models import Count, Q
+
+    found: dict[int, dict[str, int]] = {}
+    rows = (
+        Attendance.objects.filter(member_id__in=list(member_ids), session__starts_at__year=year)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .values("member_id")
+        .annotate(
+            attended=Count("id", filter=Q(status__in=Attendance.ATTENDED)),
+            absent=Count("id", filter=Q(status=Attendance.Status.ABSENT)),
+            excused=Count("id", filter=Q(status=Attendance.Status.EXCUSED)),
+        )
+    )
+    for row in rows:
+        found[row["member_id"]] = {k: row[k] for k in ("attended", "absent", "excused")}
+    return found
+
+
+def study_hours_totals(member_ids, year: int) -> dict[int, Decimal]:
+    """Per member: the 学时 credited in `year`, all sources (one query)."""
+    from django.db.models import Sum
+
+    from .models import StudyHourEntry
+
+    rows = StudyHourEntry.objects.filter(member_id__in=list(member_ids), date__year=year).values("member_id").annotate(total=Sum("hours"))
+    return {row["member_id"]: row["total"] for row in rows}

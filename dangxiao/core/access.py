@@ -651,6 +651,19 @@ def filter_services(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs if q is None else qs.filter(q)
 
 
+# --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
+# Staff manage the appraisals of the branches in their subtree; a member reaches only the appraisals
+# they take part in, and only through the member pages (their own self-assessment, vote and result).
+
+
+def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
+    Appraisal = apps.get_model("appraisal", "Appraisal")
+    qs = Appraisal.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
+
+
 def get_service_or_404(user, pk, queryset: QuerySet | None = None):
     VolunteerService = apps.get_model("practice", "VolunteerService")
     try:
@@ -716,3 +729,36 @@ def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_kiosks(user, queryset).get(pk=pk)
     except (ValueError, TypeError, KioskAccount.DoesNotExist):
         raise Http404(_("大屏账号不存在或不在您的权限范围内")) from None
+
+
+def get_appraisal_or_404(user, pk, queryset: QuerySet | None = None):
+    Appraisal = apps.get_model("appraisal", "Appraisal")
+    try:
+        return filter_appraisals(user, queryset).select_related("organization").get(pk=pk)
+    except (ValueError, TypeError, Appraisal.DoesNotExist):
+        raise Http404(_("民主评议不存在或不在您的权限范围内")) from None
+
+
+def get_own_appraisal_or_404(user, pk):
+    """An appraisal the user takes part in as a member (their own branch's), whoever else they are."""
+    Appraisal = apps.get_model("appraisal", "Appraisal")
+    member_id = scope_for(user).member_id
+    try:
+        return Appraisal.objects.select_related("organization").get(pk=pk, participants__member_id=member_id)
+    except (ValueError, TypeError, Appraisal.DoesNotExist):
+        raise Http404(_("民主评议不存在或不在您的权限范围内")) from None
+
+
+def filter_follow_ups(user, queryset: QuerySet | None = None) -> QuerySet:
+    FollowUp = apps.get_model("appraisal", "FollowUp")
+    qs = FollowUp.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "rating__appraisal__organization__path")
+    return qs if q is None else qs.filter(q)
+
+
+def get_follow_up_or_404(user, pk):
+    FollowUp = apps.get_model("appraisal", "FollowUp")
+    try:
+        return filter_follow_ups(user).select_related("rating__member", "rating__appraisal__organization").get(pk=pk)
+    except (ValueError, TypeError, FollowUp.DoesNotExist):
+        raise Http404(_("记录不存在或不在您的权限范围内")) from None

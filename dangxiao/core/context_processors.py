@@ -51,6 +51,18 @@ def navigation(request):
             )
         )
         nav.append(("practice", _("组织生活"), None, _practice()))
+        nav.append(
+            (
+                "appraisal_group",
+                _("评议表彰"),
+                None,
+                [
+                    ("appraisals", _("民主评议"), reverse("appraisal:list")),
+                    ("commendations", _("评优评先"), reverse("appraisal:commendations")),
+                    ("records", _("考核述职"), reverse("appraisal:records")),
+                ],
+            )
+        )
     liaison = _liaison(user, scope)
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
@@ -64,6 +76,7 @@ def navigation(request):
             ("points", _("我的积分"), reverse("points:mine")),
             ("my_practice", _("我的实践"), reverse("practice_projects:my_practice")),
             ("my_service", _("志愿服务"), reverse("practice:my_services")),
+            ("appraisal", _("民主评议"), reverse("appraisal:my_list")),
             ("me", _("我的档案"), reverse("people:member_detail", args=[scope.member_id])),
         ]
         if len(nav) > 2:

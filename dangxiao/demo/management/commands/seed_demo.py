@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.core.params import FIRST_YEAR, LAST_YEAR
+from dangxiao.demo.appraisal import build_appraisal, wipe_appraisals
 from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.dashboards import build_dashboards
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(f"正在生成演示数据：文源街道党校（以 {clock.today:%Y-%m-%d} 为今天）…")
         wipe_meetings()  # meetings protect their branches
         wipe_service()  # the activities hold their organisations
+        wipe_appraisals()  # appraisals protect the members and branches rebuilt below
         wipe_demo_school()  # the school's rows protect the organisations build_people deletes
         wipe_compounds()
         wipe_projects()  # projects and pairs protect the members and organisations rebuilt below
@@ -72,6 +74,7 @@ class Command(BaseCommand):
         build_service(clock, self.stdout)  # volunteer service, after the people and the venues
         build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
+        build_appraisal(clock, self.stdout)  # after liaison and points: a member's year counts matters resolved and points
         build_dashboards(clock, self.stdout)  # after every record the dashboards count
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
