@@ -31,6 +31,7 @@ PATH = {
     "meeting_id": 1,  # its first 党课 of the year
     "reflection_id": 92,  # a pending reflection (the principal, on the board, reviews it)
     "year": 2026,  # the points and meeting rules' year (the demo's)
+    "notification_id": 1,  # one of the principal's (the demo's teachers whose terms end soon)
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -219,5 +220,15 @@ BODIES = {
         "group": "month",
         "lesson": "quarter",
         "life": "year",
+    },
+    ("put", "/notifications/preferences"): {
+        "channels": {"session_reminder": ["sms"], "session_changed": ["sms", "email"], "teacher_term": ["email", "wecom"]},
+        "quiet_enabled": True,
+        "quiet_start": "22:00:00",
+        "quiet_end": "07:00:00",
+    },
+    ("put", "/notifications/robots/{org_id}"): {
+        "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa",
+        "enabled": True,
     },
 }

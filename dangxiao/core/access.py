@@ -516,6 +516,8 @@ def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = qs.filter(kind=Organization.Kind.BRANCH)
     q = staff_q(scope_for(user), "path")
     return qs if q is None else qs.filter(q)
+
+
 # --- Reflections (学习心得) and points (积分) ----------------------------------------------------
 # A reflection is reviewed by staff over its author's organisation; its author always sees their own;
 # an approved one the secretary chose to show is read by the members of the author's organisation.
@@ -571,3 +573,42 @@ def get_points_rules_school_or_404(user):
     school = board_schools(user).select_related("organization").order_by("organization__depth", "pk").first()
     require(school is not None)
     return school
+
+
+# --- Notifications (notify) ------------------------------------------------------------------------
+
+
+def filter_notifications(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A user's own notifications, and no one else's (not even an administrator's view of them)."""
+    Notification = apps.get_model("notify", "Notification")
+    qs = Notification.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    return qs.filter(user_id=user.pk)
+
+
+def get_notification_or_404(user, pk, queryset: QuerySet | None = None):
+    Notification = apps.get_model("notify", "Notification")
+    try:
+        return filter_notifications(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, OverflowError, Notification.DoesNotExist):
+        raise Http404(_("通知不存在")) from None
+
+
+def filter_robot_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations whose WeCom group robot the user may set: a board's subtrees."""
+    scope = scope_for(user)
+    Organization = apps.get_model("people", "Organization")
+    qs = Organization.objects.all() if queryset is None else queryset
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "path"))
+
+
+def filter_wecom_robots(user, queryset: QuerySet | None = None) -> QuerySet:
+    WeComRobot = apps.get_model("notify", "WeComRobot")
+    qs = WeComRobot.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "organization__path"))
