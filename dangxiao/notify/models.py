@@ -93,6 +93,9 @@ class Delivery(models.Model):
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="notify_due_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.event_key} · {self.channel} · {self.status}"
+
 
 class Preference(models.Model):
     """A user's choice of channels per kind (the in-app centre is always on) and their quiet hours."""
@@ -108,6 +111,9 @@ class Preference(models.Model):
         verbose_name = _("通知设置")
         verbose_name_plural = _("通知设置")
 
+    def __str__(self) -> str:
+        return str(self.user)
+
 
 class WeComRobot(models.Model):
     """The 企业微信 group robot of an organisation's staff group: staff notices of its subtree are posted there."""
@@ -121,3 +127,6 @@ class WeComRobot(models.Model):
     class Meta:
         verbose_name = _("企业微信群机器人")
         verbose_name_plural = _("企业微信群机器人")
+
+    def __str__(self) -> str:
+        return str(self.organization)
