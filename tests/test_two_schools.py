@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 MARK = "湘江"
 B_PHONES = "136"
-PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
+PROJECT_APPS = {"people", "core", "notify", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -148,6 +148,10 @@ def b_values(b) -> dict:
         "url": "people/member/",
         "parent_id": b["root"].pk,
         "id": b["users"]["principal"].pk,
+        "notifications": b["notification"].pk,
+        "notification_id": b["notification"].pk,
+        "robots": b["robot"].pk,
+        "member_pk": b["members"][0].pk,
     }
 
 
