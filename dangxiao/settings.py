@@ -88,7 +88,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangxiao.core.context_processors.navigation",
-                "dangxiao.notify.context_processors.unread",
             ],
         },
     },

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,7 @@ def test_the_centre_lists_the_users_notices_newest_first_with_the_unread_badge(p
     assert html.index("通知2") < html.index("通知1") < html.index("通知0")
     assert html.count("data-notification=") == 3
     assert 'data-unread-count="3"' in html
+    assert 'data-unread-count="3"' in client_for(member).get(reverse("notify:badge")).content.decode()
 
 
 def test_the_centre_is_paged_and_its_queries_do_not_grow(people, client_for, django_assert_max_num_queries):
@@ -59,10 +61,10 @@ def test_marking_read_opens_what_it_is_about_and_clears_the_badge(people, client
     client = client_for(member)
     response = client.post(reverse("notify:mark_read", args=[first.pk]), {"open": "1"})
     assert response.status_code == 302 and response["Location"] == "/my/schedule/"
-    assert 'data-unread-count="1"' in client.get(reverse("notify:centre")).content.decode()
+    assert 'data-unread-count="1"' in client.get(reverse("notify:badge")).content.decode()
     client.post(reverse("notify:mark_all_read"))
     assert not Notification.objects.filter(user=member, read_at__isnull=True).exists()
-    assert "data-unread-count" not in client.get(reverse("notify:centre")).content.decode()
+    assert "data-unread-count" not in client.get(reverse("notify:badge")).content.decode()
 
 
 def test_another_users_notification_is_a_404_and_stays_unread(people, client_for):
@@ -75,15 +77,18 @@ def test_another_users_notification_is_a_404_and_stays_unread(people, client_for
     assert theirs.read_at is None
 
 
-def test_the_badge_counts_unread_on_every_page_in_one_query(people, client_for):
+def test_the_badge_is_fetched_after_the_page_in_one_query_so_no_page_pays_for_it(people, client_for, django_assert_max_num_queries):
     member = people["users"]["member"]
     client = client_for(member)
     tell([member], 5)
     html = client.get(reverse("attendance:my_schedule")).content.decode()
-    assert 'data-unread-count="5"' in html
+    assert f'hx-get="{reverse("notify:badge")}"' in html and "data-unread-count" not in html
     with CaptureQueriesContext(connection) as ctx:
-        client.get(reverse("attendance:my_schedule"))
+        badge = client.get(reverse("notify:badge"))
+    assert 'data-unread-count="5"' in badge.content.decode() and badge["Cache-Control"].startswith("max-age=0")
     assert sum("notify_notification" in q["sql"] for q in ctx.captured_queries) == 1
+    assert len(ctx.captured_queries) <= 3  # session, user, count
+    assert Client().get(reverse("notify:badge")).content.decode().strip() == ""
 
 
 def test_preferences_are_saved_and_shown(people, client_for, django_assert_max_num_queries):

@@ -6,6 +6,7 @@ app_name = "notify"
 
 urlpatterns = [
     path("", views.centre, name="centre"),
+    path("badge/", views.badge, name="badge"),
     path("<int:pk>/read/", views.mark_read, name="mark_read"),
     path("read-all/", views.mark_all_read, name="mark_all_read"),
     path("preferences/", views.preferences, name="preferences"),

@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
@@ -22,7 +24,17 @@ PAGE_SIZE = 20
 @login_required
 def centre(request):
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notify/centre.html", {"active": "notifications", "page": page, "querystring_nopage": ""})
+    unread = selectors.unread_count(request.user)
+    return render(request, "notify/centre.html", {"active": "notifications", "page": page, "unread": unread, "querystring_nopage": ""})
+
+
+@never_cache
+def badge(request):
+    """The nav's unread count, fetched by htmx after each page has loaded (and every two minutes), so that
+    no page pays for it: one query here. Empty for a visitor or when nothing is unread."""
+    unread = selectors.unread_count(request.user) if request.user.is_authenticated else 0
+    # Rendered without the request: the navigation's context processor (roles, member) is not needed here.
+    return HttpResponse(render_to_string("notify/_badge.html", {"unread": unread}))
 
 
 @login_required
