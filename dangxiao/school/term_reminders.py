@@ -32,7 +32,9 @@ def teacher_terms_notify(today: date | None = None, now=None) -> int:
         if org.pk not in boards:
             paths = [org.path[:n] for n in range(org.steplen, len(org.path) + 1, org.steplen)]
             boards[org.pk] = list(
-                User.objects.filter(roles__kind__in=Role.BOARD_KINDS, roles__organization__path__in=paths, is_active=True).distinct()
+                User.objects.filter(roles__kind__in=Role.BOARD_KINDS, roles__organization__path__in=paths, is_active=True)
+                .distinct()
+                .order_by("pk")
             )
         written += notify(
             boards[org.pk],

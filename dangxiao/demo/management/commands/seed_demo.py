@@ -12,6 +12,7 @@ from dangxiao.demo.attendance import build_attendance
 from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
 from dangxiao.demo.meetings import build_meetings, wipe_meetings
+from dangxiao.demo.notify import build_notify
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.demo.points import build_points
@@ -63,8 +64,9 @@ class Command(BaseCommand):
         build_attendance(clock, self.stdout)  # the roll before the demo's today
         build_online(clock, self.stdout)  # after the attendance builder, which resets the ledger
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
-        build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        build_liaison(clock, self.stdout)  # it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
+        build_notify(clock, self.stdout)  # last: what the periodic jobs tell users this morning
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
