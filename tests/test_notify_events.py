@@ -153,3 +153,14 @@ def test_sending_a_code_by_sms_needs_a_provider_and_a_member_in_scope(people, se
     assert client.post(reverse("notify:activation_sms", args=[other.pk])).status_code == 404
     client.post(reverse("notify:activation_sms", args=[member.pk]))
     assert not ActivationCode.objects.filter(member=member).exists()  # refused before any code was issued
+
+
+def test_a_code_the_provider_refused_is_voided_and_the_secretary_told(people, settings):
+    member = make_member(people["tree"]["C1-1"])
+    with FakeProviders() as fake:
+        settings.NOTIFY_SMS = aliyun_settings(fake)
+        fake.fail = 1
+        response = login(people["users"]["secretary"]).post(reverse("notify:activation_sms", args=[member.pk]), follow=True)
+    assert "短信未能发出" in response.content.decode()
+    assert Delivery.objects.get(member=member).status == "failed"
+    assert not ActivationCode.objects.filter(member=member, revoked_at__isnull=True).exists()

@@ -196,8 +196,11 @@ PROVIDERS = {"aliyun": send_aliyun, "tencent": send_tencent}
 
 def webhook_allowed(url: str) -> bool:
     """Only the hosts listed in settings (WeCom's own by default): a webhook must not reach the intranet."""
-    parts = urlsplit(url)
-    return parts.scheme in {"https", "http"} and parts.hostname in settings.NOTIFY_WECOM_HOSTS
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in {"https", "http"} and parts.hostname in settings.NOTIFY_WECOM_HOSTS
+    except ValueError:  # "http://[::1" and the like
+        return False
 
 
 def send_wecom(webhook_url: str, title: str, body: str, url: str) -> None:

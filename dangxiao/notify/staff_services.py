@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 from dangxiao.people import activation
-from dangxiao.people.models import Member, Organization, User
+from dangxiao.people.models import ActivationCode, Member, Organization, User
 
 from . import channels
 from .models import Channel, Delivery, Kind, WeComRobot
@@ -98,6 +98,8 @@ def activation_sms_send(actor: User, member: Member, *, request=None, now: datet
         channels.send_sms(member.phone, Kind.ACTIVATION, {"code": code.code})
     except channels.ChannelError as exc:
         delivery.status, delivery.last_error = Delivery.Status.FAILED, str(exc)[:300]
+        # Nobody will ever read the code: void it, so that the secretary's message tells the truth.
+        ActivationCode.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     else:
         delivery.status, delivery.sent_at = Delivery.Status.SENT, now
     delivery.save(update_fields=["status", "last_error", "sent_at"])

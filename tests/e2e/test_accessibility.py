@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dangxiao.liaison import services as liaison_services
+from dangxiao.notify.services import notify
 from dangxiao.teaching.models import Enrollment, Session
 from tests import factories as f
 
@@ -49,6 +50,7 @@ def school(people):
         reporter_name="陈阿姨",
         source="grid",
     )
+    notify([people["users"]["member"]], "axe:1", "课次取消：冬训第一课", "原因：场地停电", "/me/schedule/", kind="session_changed")
     for user in liaison["users"].values():
         user.set_password(PASSWORD)
         user.save()
@@ -66,6 +68,8 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("member", "/checkin/", PHONE),
         ("member", "/practice/reflections/new/", PHONE),
         ("member", "/appraisal/points/", PHONE),
+        ("member", "/notifications/", PHONE),
+        ("member", "/notifications/preferences/", PHONE),
         ("principal", "/", DESKTOP),
         ("principal", "/members/", DESKTOP),
         ("principal", f"/sessions/{school['session'].pk}/roll/", DESKTOP),
@@ -75,6 +79,7 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/practice/reflections/review/", DESKTOP),
         ("principal", f"/appraisal/points/organizations/{school['tree']['WY'].pk}/", DESKTOP),
         ("principal", "/appraisal/points/rules/", DESKTOP),
+        ("principal", "/notifications/robots/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
     ]
 
