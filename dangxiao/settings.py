@@ -242,5 +242,49 @@ if HUEY_REDIS_URL:
 else:
     HUEY.update(huey_class="huey.SqliteHuey", filename=str(VAR_DIR / "huey.sqlite3"))
 
+# Notifications (notify/, README "Configuration"). E-mail goes through Django's mail settings: EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL. Links in e-mails and
+# robot posts start with DANGXIAO_SITE_URL.
+SITE_URL = os.environ.get("DANGXIAO_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dangxiao@localhost")
+if "EMAIL_BACKEND" in os.environ:
+    EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def _pairs(value: str) -> dict[str, str]:
+    """ "session_reminder=SMS_1,leave_decided=SMS_2" → {kind: template code}."""
+    return {k.strip(): v.strip() for k, _sep, v in (p.partition("=") for p in value.split(",")) if k.strip() and v.strip()}
+
+
+# SMS: DANGXIAO_SMS_PROVIDER is "aliyun" (Alibaba Cloud dysmsapi) or "tencent" (Tencent Cloud SMS); empty sends
+# none. The signature (签名) and template codes are the ones the provider approved; DANGXIAO_SMS_TEMPLATES maps a
+# kind of notice to its template, DANGXIAO_SMS_TEMPLATE is the fallback.
+NOTIFY_SMS = {
+    "provider": os.environ.get("DANGXIAO_SMS_PROVIDER", ""),
+    "endpoint": os.environ.get("DANGXIAO_SMS_ENDPOINT", ""),  # the provider's own by default
+    "access_key_id": os.environ.get("DANGXIAO_SMS_ACCESS_KEY_ID", ""),  # Tencent: SecretId
+    "access_key_secret": os.environ.get("DANGXIAO_SMS_ACCESS_KEY_SECRET", ""),  # Tencent: SecretKey
+    "sign_name": os.environ.get("DANGXIAO_SMS_SIGN_NAME", ""),
+    "sdk_app_id": os.environ.get("DANGXIAO_SMS_SDK_APP_ID", ""),  # Tencent only
+    "region": os.environ.get("DANGXIAO_SMS_REGION", ""),
+    "template": os.environ.get("DANGXIAO_SMS_TEMPLATE", ""),
+    "templates": _pairs(os.environ.get("DANGXIAO_SMS_TEMPLATES", "")),
+    "timeout": float(os.environ.get("DANGXIAO_SMS_TIMEOUT", "10")),
+}
+# The 企业微信 robots' webhooks (set per organisation by the board) may only point at these hosts.
+NOTIFY_WECOM_HOSTS = tuple(h.strip() for h in os.environ.get("DANGXIAO_WECOM_HOSTS", "qyapi.weixin.qq.com").split(",") if h.strip())
+# E-mail notices are sent only where a mail server is configured (or DANGXIAO_NOTIFY_EMAIL=1).
+NOTIFY_EMAIL = env_bool("DANGXIAO_NOTIFY_EMAIL", "EMAIL_HOST" in os.environ or "EMAIL_BACKEND" in os.environ)
+# A failed outside message is tried again this many times in all, the waits growing (notify/services.py).
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("DANGXIAO_NOTIFY_MAX_ATTEMPTS", "5"))
+
 # Rules with their sources (SYSTEM.md §3); per-year rule sets arrive with the study-hour ledger.
 DEMO_PASSWORD = "Demo@2024"

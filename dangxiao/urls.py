@@ -34,6 +34,7 @@ urlpatterns = [
     path("online/", include("dangxiao.online.urls")),
     path("practice/", include("dangxiao.practice.reflections_urls")),
     path("appraisal/", include("dangxiao.appraisal.points_urls")),
+    path("notifications/", include("dangxiao.notify.urls")),
     # The plan's page reads the year's records, which the school app may not: it is the reports app's.
     path("school/plans/<int:pk>/", report_plan_views.plan_detail, name="plan_detail"),
     path("school/plans/<int:pk>/items/", plan_items.plan_items, name="plan_items"),

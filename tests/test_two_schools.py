@@ -44,6 +44,7 @@ pytestmark = pytest.mark.django_db
 MARK = "湘江"
 B_PHONES = "136"
 PROJECT_APPS = {"people", "core", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal", "reports"}
+PROJECT_APPS = {"people", "core", "notify", "school", "teaching", "attendance", "online", "liaison", "practice", "appraisal"}
 # Named patterns that anyone holding the token or code may read, whoever they are.
 PUBLIC = {
     "residents:report",
@@ -167,6 +168,10 @@ def b_values(b) -> dict:
         "appraisal_id": b["appraisal"].pk,
         "appraisal-follow-ups": b["follow_up"].pk,
         "follow_up_id": b["follow_up"].pk,
+        "notifications": b["notification"].pk,
+        "notification_id": b["notification"].pk,
+        "robots": b["robot"].pk,
+        "member_pk": b["members"][0].pk,
     }
 
 

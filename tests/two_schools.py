@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from dangxiao.notify import services as notify_services
+from dangxiao.notify.models import Notification, WeComRobot
 from dangxiao.people.models import MemberTransfer, Organization
 from dangxiao.reports.kiosk import kiosk_create
 
@@ -213,6 +215,9 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
     meeting.minutes_content_type, meeting.minutes_name = "application/pdf", "minutes.pdf"
     meeting.save(update_fields=["minutes_content_type", "minutes_name"])
     kiosk, kiosk_key = kiosk_create(users["principal"], school, f"{name}大屏")
+    notify_services.notify([users["principal"]], f"two:{code}", f"{name}通知", f"{name}的通知内容", "/", kind="teacher_term", now=now)
+    notification = Notification.objects.get(user=users["principal"], event_key=f"two:{code}")
+    robot = WeComRobot.objects.create(organization=root, webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + code)
     audit_record(
         None,
         "reveal",
@@ -313,4 +318,6 @@ def make_committee(*, code: str = "HX", name: str = "湘江", phone_prefix: str 
         "meeting": meeting,
         "volunteer_service": service,
         "service_participant": participant,
+        "notification": notification,
+        "robot": robot,
     }

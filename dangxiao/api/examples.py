@@ -40,6 +40,7 @@ PATH = {
     "kiosk_id": 1,  # the lobby screen the example of POST /kiosks creates
     "appraisal_id": 5,  # the open 民主评议 of 青山祠社区第一党支部 (demo/appraisal.py)
     "follow_up_id": 1,  # the demo's one 不合格 member's education plan
+    "notification_id": 1,  # one of the principal's (the demo's teachers whose terms end soon)
 }
 PATH_FOR = {
     ("post", "/members/{member_id}/confirm"): {"member_id": 8},  # 夏梅, a probationary member
@@ -326,4 +327,14 @@ BODIES = {
     },
     ("put", "/me/appraisals/{appraisal_id}/self-assessment"): {"text": "本年度按时参加组织生活，完成学时要求。"},
     ("post", "/me/appraisals/{appraisal_id}/ballot"): {"marks": [{"member_id": 3, "grade": "competent"}]},
+    ("put", "/notifications/preferences"): {
+        "channels": {"session_reminder": ["sms"], "session_changed": ["sms", "email"], "teacher_term": ["email", "wecom"]},
+        "quiet_enabled": True,
+        "quiet_start": "22:00:00",
+        "quiet_end": "07:00:00",
+    },
+    ("put", "/notifications/robots/{org_id}"): {
+        "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa",
+        "enabled": True,
+    },
 }

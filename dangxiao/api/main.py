@@ -22,6 +22,7 @@ from .members import router as _members  # noqa: F401  (adds the member writes t
 
 # The school's router, with the network's writes (school, plans, venues, partners, agreements) on it.
 from .network import router as school_router
+from .notifications import router as notifications_router
 from .online import router as online_router
 from .openapi import DocumentSchema, document_errors, document_examples
 from .organizations import router as organizations_router
@@ -78,6 +79,7 @@ api.add_router("/", practice_service_me_router)
 api.add_router("/", reports_router)
 api.add_router("/", dashboards_router)
 api.add_router("/", appraisal_router)
+api.add_router("/", notifications_router)
 
 
 @api.exception_handler(Http404)

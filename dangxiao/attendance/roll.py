@@ -10,10 +10,13 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.core.params import is_sane_date, sane_date_message
+from dangxiao.notify.models import Kind
+from dangxiao.notify.services import notify
 from dangxiao.people.models import Member, User
 from dangxiao.teaching.models import Enrollment, Session
 from dangxiao.teaching.services import TeachingError
@@ -215,6 +218,19 @@ def leave_request(session: Session, member: Member, reason: str, *, now: datetim
 
 
 @transaction.atomic
+def _tell_leave_decided(leave: LeaveRequest) -> None:
+    user = User.objects.filter(member__pk=leave.member_id).first()
+    if user is None:
+        return
+    approved = leave.status == LeaveRequest.Status.APPROVED
+    when = timezone.localtime(leave.session.starts_at)
+    title = (_("请假已批准：%(title)s") if approved else _("请假未获批准：%(title)s")) % {"title": leave.session.title}
+    body = f"{when:%Y-%m-%d %H:%M}" + (f" · {leave.decision_note}" if leave.decision_note else "")
+    notify(
+        [user], f"leave:{leave.pk}:decided", title, body, reverse("attendance:my_schedule"), kind=Kind.LEAVE_DECIDED, now=leave.decided_at
+    )
+
+
 def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = "") -> LeaveRequest:
     """Approve (the member is marked excused) or refuse a pending request; refused (TeachingError) once
     decided, or when the session was cancelled."""
@@ -225,6 +241,7 @@ def leave_decide(leave: LeaveRequest, *, approve: bool, by: User, note: str = ""
     leave.status = LeaveRequest.Status.APPROVED if approve else LeaveRequest.Status.REFUSED
     leave.decided_by, leave.decided_at, leave.decision_note = by, timezone.now(), note.strip()[:200]
     leave.save()
+    _tell_leave_decided(leave)
     if approve:
         current = Attendance.objects.filter(session=leave.session, member=leave.member).first()
         if current is None or current.status not in Attendance.ATTENDED:

@@ -762,3 +762,42 @@ def get_follow_up_or_404(user, pk):
         return filter_follow_ups(user).select_related("rating__member", "rating__appraisal__organization").get(pk=pk)
     except (ValueError, TypeError, FollowUp.DoesNotExist):
         raise Http404(_("记录不存在或不在您的权限范围内")) from None
+
+
+# --- Notifications (notify) ------------------------------------------------------------------------
+
+
+def filter_notifications(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A user's own notifications, and no one else's (not even an administrator's view of them)."""
+    Notification = apps.get_model("notify", "Notification")
+    qs = Notification.objects.all() if queryset is None else queryset
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    return qs.filter(user_id=user.pk)
+
+
+def get_notification_or_404(user, pk, queryset: QuerySet | None = None):
+    Notification = apps.get_model("notify", "Notification")
+    try:
+        return filter_notifications(user, queryset).get(pk=pk)
+    except (ValueError, TypeError, OverflowError, Notification.DoesNotExist):
+        raise Http404(_("通知不存在")) from None
+
+
+def filter_robot_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations whose WeCom group robot the user may set: a board's subtrees."""
+    scope = scope_for(user)
+    Organization = apps.get_model("people", "Organization")
+    qs = Organization.objects.all() if queryset is None else queryset
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "path"))
+
+
+def filter_wecom_robots(user, queryset: QuerySet | None = None) -> QuerySet:
+    WeComRobot = apps.get_model("notify", "WeComRobot")
+    qs = WeComRobot.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return qs
+    return qs.filter(subtree_q(scope.board_paths, "organization__path"))

@@ -32,7 +32,8 @@ def navigation(request):
                     ("courses", _("课程"), reverse("teaching:course_list")),
                     ("calendar", _("日历"), reverse("teaching:calendar")),
                     ("surveys", _("需求调研"), reverse("teaching:survey_list")),
-                ],
+                ]
+                + ([("robots", _("群机器人"), reverse("notify:robots"))] if scope.is_board else []),
             )
         )
         nav.append(
@@ -66,7 +67,7 @@ def navigation(request):
     liaison = _liaison(user, scope)
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
-    account = [("tokens", _("账号与令牌"), reverse("account_tokens"))]
+    account = [("tokens", _("账号与令牌"), reverse("account_tokens")), ("notify_prefs", _("通知设置"), reverse("notify:preferences"))]
     if scope.member_id:
         mine = [
             ("schedule", _("我的课表"), reverse("attendance:my_schedule")),

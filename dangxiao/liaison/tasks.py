@@ -3,7 +3,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import services
+from . import deadlines, services
 
 
 @db_periodic_task(crontab(minute="*/10"))
@@ -14,3 +14,8 @@ def escalate_overdue_matters():
 @db_periodic_task(crontab(minute="5"))
 def ask_follow_ups():
     return services.matters_follow_up()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def warn_matter_deadlines():
+    return deadlines.matter_deadlines_notify()

@@ -5,15 +5,18 @@ A session's time is fixed once it has started (its marks and 学时 hang on it) 
 cancelled; members' calendars pick up every change through the session's iCalendar SEQUENCE.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.core.audit import audit_record
 from dangxiao.core.params import is_sane_date, sane_date_message
+from dangxiao.notify.models import Kind
+from dangxiao.notify.services import notify
 from dangxiao.people.models import User
 
 from .conflicts import session_conflicts
@@ -193,6 +196,16 @@ def cohort_archive(cohort: Cohort, *, request=None, now: datetime | None = None)
 # --- Sessions ----------------------------------------------------------------------------------
 
 
+def _tell_enrolled(session: Session, event_key: str, title: str, body: str, now: datetime) -> None:
+    """The members enrolled in the session's cohort hear of the change (urgent within a day: quiet hours
+    do not hold it back)."""
+    users = User.objects.filter(
+        member__enrollments__cohort_id=session.cohort_id, member__enrollments__status=Enrollment.Status.ENROLLED
+    ).distinct()
+    urgent = session.starts_at - now < timedelta(days=1)
+    notify(users, event_key, title, body, reverse("attendance:my_schedule"), kind=Kind.SESSION_CHANGED, now=now, urgent=urgent)
+
+
 def _refuse_cancelled(session: Session) -> None:
     if session.status == Session.Status.CANCELLED:
         raise TeachingError(_("该课次已取消，不能再修改"))
@@ -256,6 +269,16 @@ def session_update(
     if visible:
         session.sequence += 1
     session.save()
+    if visible:
+        where = session.venue.name if session.venue else _("线上学习")
+        _tell_enrolled(
+            session,
+            f"session:{session.pk}:change:{session.sequence}",
+            _("课次变更：%(title)s") % {"title": session.title},
+            _("%(cohort)s · 时间 %(when)s · 地点 %(where)s")
+            % {"cohort": session.cohort.name, "when": _when(session.starts_at), "where": where},
+            now,
+        )
     summary = f"课次改期：{session.title} {before['starts_at']} → {_when(starts_at)}" if moved else f"修改课次：{session.title}"
     _audit(request, "session_move" if moved else "session_update", session, session.cohort.organization_id, summary, {"before": before})
     return session
@@ -278,6 +301,13 @@ def session_cancel(session: Session, *, by: User, reason: str, request=None, now
     session.status, session.cancel_reason, session.cancelled_at, session.cancelled_by = Session.Status.CANCELLED, reason[:300], now, by
     session.sequence += 1
     session.save(update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by", "sequence"])
+    _tell_enrolled(
+        session,
+        f"session:{session.pk}:cancel",
+        _("课次取消：%(title)s") % {"title": session.title},
+        _("原定 %(when)s 的课次已取消。原因：%(reason)s") % {"when": _when(session.starts_at), "reason": session.cancel_reason},
+        now,
+    )
     _audit(
         request,
         "session_cancel",

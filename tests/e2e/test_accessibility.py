@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dangxiao.liaison import services as liaison_services
+from dangxiao.notify.services import notify
 from dangxiao.teaching.models import Enrollment, Session
 from tests import factories as f
 
@@ -52,6 +53,7 @@ def school(people):
     from tests.service_fixtures import past_service_with
 
     service = past_service_with([member], people["tree"]["C1-1"])
+    notify([people["users"]["member"]], "axe:1", "课次取消：冬训第一课", "原因：场地停电", "/me/schedule/", kind="session_changed")
     for user in liaison["users"].values():
         user.set_password(PASSWORD)
         user.save()
@@ -85,6 +87,8 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("member", "/practice/mine/", PHONE),
         ("member", f"/practice/mentorships/{school['pair'].pk}/", PHONE),
         ("member", f"/practice/projects/{school['project'].pk}/log/", PHONE),
+        ("member", "/notifications/", PHONE),
+        ("member", "/notifications/preferences/", PHONE),
         ("principal", "/", DESKTOP),
         ("principal", "/members/", DESKTOP),
         ("principal", f"/sessions/{school['session'].pk}/roll/", DESKTOP),
@@ -102,6 +106,7 @@ def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
         ("principal", "/reports/yearly/", DESKTOP),
         ("principal", "/lobby/", DESKTOP),
         ("principal", "/lobby/screens/", DESKTOP),
+        ("principal", "/notifications/robots/", DESKTOP),
         ("neighbour", "/liaison/matters/", PHONE),
         ("member", "/practice/me/service/", PHONE),
         ("member", "/practice/me/service/hours/", PHONE),

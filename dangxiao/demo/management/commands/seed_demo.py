@@ -14,6 +14,7 @@ from dangxiao.demo.clock import DemoClock
 from dangxiao.demo.dashboards import build_dashboards
 from dangxiao.demo.liaison import build_compounds, build_liaison, grid_labels, wipe_compounds
 from dangxiao.demo.meetings import build_meetings, wipe_meetings
+from dangxiao.demo.notify import build_notify
 from dangxiao.demo.online import build_online
 from dangxiao.demo.people import DEMO_ACCOUNTS, build_people
 from dangxiao.demo.points import build_points
@@ -72,10 +73,11 @@ class Command(BaseCommand):
         build_meetings(clock, self.stdout)  # the themed days' attendance is the roll above
         build_projects(clock, self.stdout)
         build_service(clock, self.stdout)  # volunteer service, after the people and the venues
-        build_liaison(clock, self.stdout)  # last: it gives grid leaders accounts, which the builders above never see
+        build_liaison(clock, self.stdout)  # it gives grid leaders accounts, which the builders above never see
         build_points(clock, self.stdout)  # after every source of points (the roll, quizzes, matters)
         build_appraisal(clock, self.stdout)  # after liaison and points: a member's year counts matters resolved and points
-        build_dashboards(clock, self.stdout)  # after every record the dashboards count
+        build_notify(clock, self.stdout)  # what the periodic jobs tell users this morning
+        build_dashboards(clock, self.stdout)  # last: after every record the dashboards count
         record_demo()  # what is here now is the demo's: the next run may delete it without asking
         self.stdout.write(self.style.SUCCESS("演示数据已生成。"))
         self._print_logins()
