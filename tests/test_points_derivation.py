@@ -206,3 +206,40 @@ def test_a_session_moved_to_another_year_moves_its_line(people, cohort):
     for year in (2026, 2027):
         points_reconcile([member.pk], year, now=at(2027, 2, 1))
     assert lines(member, 2026) == [] and lines(member, 2027) == [("attend", 2, "")]
+
+
+def test_approved_volunteer_hours_earn_points_per_hour_and_leave_when_sent_back(people, school):
+    from dangxiao.practice.models import ServiceParticipant
+    from dangxiao.practice.service_services import hours_approve, hours_record
+
+    from .service_fixtures import past_service_with
+
+    member = people["members"]["c1_1"][0]
+    service = past_service_with([member], people["tree"]["C1-1"], hours=3)
+    hours_record(service)
+    points_reconcile([member.pk], timezone.localdate().year)
+    assert not PointsEntry.objects.filter(member=member, action="volunteer_hour").exists()  # pending: nothing yet
+    participant = ServiceParticipant.objects.get(service=service, member=member)
+    hours_approve(ServiceParticipant.objects.all(), [participant.pk], by=people["users"]["principal"])
+    points_reconcile([member.pk], timezone.localdate().year)
+    entry = PointsEntry.objects.get(member=member, action="volunteer_hour")
+    assert (entry.source_kind, entry.base_points, entry.points) == ("service", 3, 3)  # 1 a hour, 3 hours
+    ServiceParticipant.objects.filter(pk=participant.pk).update(hours_status=ServiceParticipant.Hours.CORRECTION)
+    points_reconcile([member.pk], timezone.localdate().year)
+    assert not PointsEntry.objects.filter(member=member, action="volunteer_hour").exists()
+
+
+def test_a_branch_lesson_a_member_lectured_earns_lecture_points_until_retired(people, school):
+    from dangxiao.practice.meetings_services import meeting_retire
+
+    from .factories import make_meeting
+
+    member = people["members"]["c1_1"][0]
+    held = timezone.localdate() - timedelta(days=3)
+    meeting = make_meeting(people["tree"]["C1-1"], "lesson", held, topic="学习党章", lecturer_member=member)
+    points_reconcile([member.pk], held.year)
+    entry = PointsEntry.objects.get(member=member, action="lecture")
+    assert (entry.source_kind, entry.points, entry.line) == ("meeting_lecture", 5, "主讲：学习党章")
+    meeting_retire(meeting)
+    points_reconcile([member.pk], held.year)
+    assert not PointsEntry.objects.filter(member=member, action="lecture").exists()

@@ -9,8 +9,7 @@ Each adapter answers two questions, both in bulk (no query per member):
   SQL too); deletions and moves without a stamp are caught by the daily full pass.
 
 `SOURCES` is the list the engine reads. An app added later plugs in by appending an adapter (see
-`register`): volunteer hours (practice.service_selectors) and 三会一课 lectures
-(practice.meetings_selectors) are wired there when they exist.
+`register`).
 """
 
 from collections.abc import Iterable
@@ -21,10 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangxiao.attendance.models import Attendance
+from dangxiao.attendance.models import Attendance, VolunteerTime
 from dangxiao.liaison.models import STATE_TYPES, Matter, StateType
 from dangxiao.online.models import QuizAttempt
-from dangxiao.practice.models import Reflection
+from dangxiao.practice.models import OrganizationalMeeting, Reflection, ServiceParticipant
 from dangxiao.teaching.models import Session
 
 from .models import PointsAction
@@ -185,7 +184,96 @@ class LectureSource:
         return [(m, local_date(s).year, pk, stamp) for m, s, pk, stamp in rows]
 
 
-SOURCES: list = [AttendanceSource(), ReflectionSource(), MatterSource(), QuizSource(), LectureSource()]
+def _hours(minutes: int) -> int:
+    """Whole hours of volunteer time, half an hour and over counting as one."""
+    return (minutes + 30) // 60
+
+
+class ServiceSource:
+    """Volunteer service (志愿服务): a participation's approved minutes, in hours, on the activity's day.
+    Hours sent back to the queue (adjusted, a correction asked) leave the log until approved again."""
+
+    kind = "service"
+
+    def candidates(self, member_ids, year: int, now: datetime) -> Iterable[Candidate]:
+        start, end = year_bounds(year)
+        rows = _members(
+            ServiceParticipant.objects.filter(
+                hours_status=ServiceParticipant.Hours.APPROVED,
+                minutes__gte=30,
+                service__starts_at__gte=start,
+                service__starts_at__lt=end,
+            ),
+            member_ids,
+        ).values_list("id", "member_id", "minutes", "service__starts_at", "service__title")
+        tz = timezone.get_current_timezone()
+        for pk, member_id, minutes, starts_at, title in rows:
+            line = _("志愿服务 %(minutes)s 分钟：%(title)s") % {"minutes": minutes, "title": title}
+            yield Candidate(member_id, local_date(starts_at, tz), PointsAction.VOLUNTEER_HOUR, self.kind, pk, line[:200], _hours(minutes))
+
+    def changes(self, since: datetime, now: datetime):
+        rows = ServiceParticipant.objects.filter(Q(approved_at__gte=since) | Q(correction_asked_at__gte=since)).values_list(
+            "member_id", "service__starts_at", "id", "approved_at", "correction_asked_at"
+        )
+        return [(m, local_date(s).year, pk, max(t for t in (a, c) if t)) for m, s, pk, a, c in rows]
+
+
+class HomeVisitSource:
+    """Volunteer time of 送学上门 visits (attendance.VolunteerTime), in hours, on the visit's day. Visits are
+    written once and carry no write stamp: a new one is picked up by the daily full pass."""
+
+    kind = "home_visit"
+
+    def candidates(self, member_ids, year: int, now: datetime) -> Iterable[Candidate]:
+        rows = _members(VolunteerTime.objects.filter(date__year=year, minutes__gte=30), member_ids).values_list(
+            "id", "member_id", "minutes", "date", "note"
+        )
+        for pk, member_id, minutes, day, note in rows:
+            line = _("送学上门 %(minutes)s 分钟") % {"minutes": minutes} + (f"：{note}" if note else "")
+            yield Candidate(member_id, day, PointsAction.VOLUNTEER_HOUR, self.kind, pk, line[:200], _hours(minutes))
+
+    def changes(self, since: datetime, now: datetime):
+        return []
+
+
+class MeetingLectureSource:
+    """党课我主讲 in 三会一课: a branch 党课 a member lectured (practice.OrganizationalMeeting), on its day;
+    a retired record takes its points back."""
+
+    kind = "meeting_lecture"
+
+    def candidates(self, member_ids, year: int, now: datetime) -> Iterable[Candidate]:
+        rows = _members(
+            OrganizationalMeeting.objects.filter(
+                kind=OrganizationalMeeting.Kind.LESSON,
+                lecturer_member__isnull=False,
+                retired_at__isnull=True,
+                held_on__year=year,
+                held_on__lte=local_date(now),
+            ),
+            member_ids,
+            "lecturer_member_id",
+        ).values_list("id", "lecturer_member_id", "held_on", "topic")
+        for pk, member_id, day, topic in rows:
+            yield Candidate(member_id, day, PointsAction.LECTURE, self.kind, pk, (_("主讲：%(title)s") % {"title": topic or _("党课")})[:200])
+
+    def changes(self, since: datetime, now: datetime):
+        rows = OrganizationalMeeting.objects.filter(
+            Q(created_at__gte=since) | Q(retired_at__gte=since), kind=OrganizationalMeeting.Kind.LESSON, lecturer_member__isnull=False
+        ).values_list("lecturer_member_id", "held_on", "id", "created_at", "retired_at")
+        return [(m, day.year, pk, max(t for t in (c, r) if t)) for m, day, pk, c, r in rows]
+
+
+SOURCES: list = [
+    AttendanceSource(),
+    ReflectionSource(),
+    MatterSource(),
+    QuizSource(),
+    LectureSource(),
+    ServiceSource(),
+    HomeVisitSource(),
+    MeetingLectureSource(),
+]
 
 
 def register(source) -> None:
