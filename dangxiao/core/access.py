@@ -651,19 +651,6 @@ def filter_services(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs if q is None else qs.filter(q)
 
 
-# --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
-# Staff manage the appraisals of the branches in their subtree; a member reaches only the appraisals
-# they take part in, and only through the member pages (their own self-assessment, vote and result).
-
-
-def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
-    Appraisal = apps.get_model("appraisal", "Appraisal")
-    qs = Appraisal.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
-
-
 def get_service_or_404(user, pk, queryset: QuerySet | None = None):
     VolunteerService = apps.get_model("practice", "VolunteerService")
     try:
@@ -729,6 +716,19 @@ def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
         return filter_kiosks(user, queryset).get(pk=pk)
     except (ValueError, TypeError, KioskAccount.DoesNotExist):
         raise Http404(_("大屏账号不存在或不在您的权限范围内")) from None
+
+
+# --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
+# Staff manage the appraisals of the branches in their subtree; a member reaches only the appraisals
+# they take part in, and only through the member pages (their own self-assessment, vote and result).
+
+
+def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
+    Appraisal = apps.get_model("appraisal", "Appraisal")
+    qs = Appraisal.objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), "organization__path")
+    return qs if q is None else qs.filter(q)
 
 
 def get_appraisal_or_404(user, pk, queryset: QuerySet | None = None):
