@@ -19,7 +19,7 @@ from dangxiao.attendance.models import StudyHourCertificate
 from dangxiao.school.models import Partner, PartnerAgreement, Topic, TrainingPlan
 from dangxiao.teaching.models import Course, Enrollment, Session
 
-from .factories import make_cohort, make_meeting, make_teacher, make_themed_day
+from .factories import make_cohort, make_meeting, make_reflection, make_teacher, make_themed_day
 from .service_fixtures import past_service_with
 from .test_api import token_for
 from .test_api_liaison import report
@@ -44,7 +44,25 @@ def world(liaison, settings, tmp_path):
     matter = report(liaison)
     meeting = make_meeting(tree["C1-1"], "general", timezone.localdate())
     service = past_service_with([w["member"]], tree["C1-1"])
+    reflection = make_reflection(w["member"])
+    from dangxiao.appraisal import appraisal_services
+    from dangxiao.people.models import Member
+    from dangxiao.practice import projects_services
+
+    today = timezone.localdate()
+    other = Member.objects.filter(organization=w["member"].organization).exclude(pk=w["member"].pk).first()
+    project = projects_services.project_create(
+        tree["C1-1"], name="棚改项目", starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60), lead=w["member"]
+    )
+    mentorship = projects_services.mentorship_create(
+        "cadre", tree["C1-1"], mentor=other, mentee=w["member"], goals="目标", starts_on=today - timedelta(days=30), project=project
+    )
+    appraisal = appraisal_services.appraisal_open(tree["C1-1"], today.year, today=today)
     ids = {
+        "project_id": project.pk,
+        "mentorship_id": mentorship.pk,
+        "appraisal_id": appraisal.pk,
+        "reflection_id": reflection.pk,
         "activity_id": service.pk,
         "participant_id": service.participants.get().pk,
         "themed_day_id": make_themed_day(tree["C1-1"], timezone.localdate()).pk,
@@ -81,6 +99,22 @@ def world(liaison, settings, tmp_path):
         "people:organization_parent_picker": {"pk": tree["C1-1"].pk},
         "practice:meeting_edit": {"pk": meeting.pk},
         "practice:service_detail": {"pk": service.pk},
+        "reflections:organization": {"pk": tree["C1-1"].pk},
+        "points:organization": {"pk": tree["C1-1"].pk},
+        "points:member": {"pk": w["member"].pk},
+        "points:organization_export": {"pk": tree["C1-1"].pk},
+        "practice_projects:project_detail": {"project_id": project.pk},
+        "practice_projects:mentorship_detail": {"mentorship_id": mentorship.pk},
+        "practice_projects:log_new": {"project_id": project.pk},
+        "practice_projects:meeting_new": {"mentorship_id": mentorship.pk},
+        "appraisal:detail": {"pk": appraisal.pk},
+        "appraisal:my_detail": {"pk": appraisal.pk},
+        "appraisal:codes": {"pk": appraisal.pk},
+        "appraisal:propose": {"pk": appraisal.pk},
+        "appraisal:member_record_pdf": {"pk": w["member"].pk},
+        "reflections:detail": {"pk": reflection.pk},
+        "reflections:edit": {"pk": reflection.pk},
+        "reflections:review": {"pk": reflection.pk},
     }
     return {**w, "ids": ids, "pages": pages, "session": session, "matter": matter}
 

@@ -38,7 +38,9 @@ def builds(monkeypatch):
     """The builders replaced by a record of their calls: these tests are about whether seed_demo goes ahead."""
     calls = []
     builders = ("wipe_demo_school", "wipe_compounds", "build_compounds", "build_attendance", "build_online", "build_liaison")
-    for name in (*builders, "wipe_meetings", "build_meetings"):
+    later = ("wipe_meetings", "build_meetings", "wipe_service", "build_service", "wipe_appraisals", "build_appraisal")
+    later += ("wipe_projects", "build_projects", "build_points", "build_notify", "build_dashboards")
+    for name in (*builders, *later):
         monkeypatch.setattr(seed_demo, name, lambda *a, name=name, **k: calls.append(name))
     monkeypatch.setattr(seed_demo, "build_people", lambda *a, **k: calls.append("build_people") or Member.objects.all().delete())
     monkeypatch.setattr(seed_demo, "build_school", lambda *a, **k: calls.append("build_school"))
@@ -107,7 +109,8 @@ def test_wipe_everything_names_what_it_deletes_and_asks_on_a_terminal(people, se
 
     monkeypatch.setattr("sys.stdin", Terminal("yes\n"))
     run("--wipe-everything")
-    assert builds[:4] == ["wipe_meetings", "wipe_demo_school", "wipe_compounds", "build_people"] and not Member.objects.exists()
+    wipes = ["wipe_meetings", "wipe_service", "wipe_appraisals", "wipe_demo_school", "wipe_compounds", "wipe_projects"]
+    assert builds[:7] == [*wipes, "build_people"] and not Member.objects.exists()
     assert DemoSeed.objects.count() == 1
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from dangxiao.core import access
 from dangxiao.notify import selectors, services, staff_services
@@ -59,10 +60,17 @@ class KindChannels(Schema):
 class PreferencesOut(Schema):
     kinds: list[KindChannels]
     quiet_enabled: bool
-    quiet_start: time
-    quiet_end: time
+    # Local wall-clock times (Beijing), "22:00:00": JSON Schema's "time" format demands an offset, which a
+    # quiet period that follows the reader's day has not.
+    quiet_start: str = Field(pattern=r"^\d{2}:\d{2}:\d{2}$", examples=["22:00:00"])
+    quiet_end: str = Field(pattern=r"^\d{2}:\d{2}:\d{2}$", examples=["07:00:00"])
     email: str = Field(description="邮件发送到的地址（账号上的邮箱）")
     phone: str = Field(description="短信发送到的手机号（党员档案上的手机号）")
+
+    @field_validator("quiet_start", "quiet_end", mode="before")
+    @classmethod
+    def _clock(cls, value):
+        return value.strftime("%H:%M:%S") if isinstance(value, time) else value
 
 
 class PreferencesIn(Schema):

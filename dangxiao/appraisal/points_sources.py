@@ -255,7 +255,9 @@ class MeetingLectureSource:
             "lecturer_member_id",
         ).values_list("id", "lecturer_member_id", "held_on", "topic")
         for pk, member_id, day, topic in rows:
-            yield Candidate(member_id, day, PointsAction.LECTURE, self.kind, pk, (_("主讲：%(title)s") % {"title": topic or _("党课")})[:200])
+            yield Candidate(
+                member_id, day, PointsAction.LECTURE, self.kind, pk, (_("主讲：%(title)s") % {"title": topic or _("党课")})[:200]
+            )
 
     def changes(self, since: datetime, now: datetime):
         rows = OrganizationalMeeting.objects.filter(
