@@ -21,7 +21,9 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            allowed = (reverse("password_change"), reverse("logout"))
+            # The nav's unread badge is fetched by htmx on every page, the password page too: redirected, it
+            # would put a whole page inside the nav.
+            allowed = (reverse("password_change"), reverse("logout"), reverse("notify:badge"))
             if request.path not in allowed and not request.path.startswith(("/static/", "/api/")):
                 return redirect("password_change")
         return self.get_response(request)
