@@ -69,8 +69,7 @@ def school(people):
         "cadre", people["tree"]["C1-1"], mentor=people["members"]["c1_1"][1], mentee=member, goals="学会施工协调",
         starts_on=project.starts_on, project=project,
     )  # fmt: skip
-    return {**people, **liaison, "session": session, "project": project, "pair": pair}
-    return {**people, **liaison, "session": session, "volunteer_service": service}
+    return {**people, **liaison, "session": session, "project": project, "pair": pair, "volunteer_service": service}
 
 
 def pages(school) -> list[tuple[str | None, str, tuple[int, int]]]:
