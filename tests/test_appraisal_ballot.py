@@ -123,9 +123,8 @@ def test_nothing_stored_or_logged_links_a_voter_to_their_ballot(branch, opened, 
         assert voter.name not in text and voter.phone not in text
 
 
+@pytest.mark.postgres_only  # row versions (xmin) are PostgreSQL's
 def test_every_vote_rewrites_every_tally_row_so_none_shows_which_ratees_it_touched(branch, opened):
-    if connection.vendor != "postgresql":
-        pytest.skip("row versions (xmin) are PostgreSQL's")
     voter = full_members(branch)[0]
     services.ballot_cast(opened, voter, marks_for(opened, voter))
     with connection.cursor() as cursor:
