@@ -144,8 +144,10 @@ def test_schemathesis_finds_nothing_over_the_whole_api(demo_server, role):
         "DELETE /api/v1/auth/tokens/{token_id}",
         "--seed",
         "20261207",
+        # One worker: with two threads, Hypothesis raising the recursion limit in one while the other parses a
+        # lambda's source made Schemathesis report "AST constructor recursion depth mismatch" (its own error).
         "--workers",
-        "2",
+        "1",
         "--no-color",
     ]
     assert shutil.which(command[0]) or Path(command[0]).exists()
