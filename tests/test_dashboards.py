@@ -49,6 +49,12 @@ def mark(session, member, status=Attendance.Status.PRESENT):
 
 @pytest.fixture
 def world(people):
+    return build_world(people)
+
+
+def build_world(people) -> dict:
+    """Two cohorts in two branches: held, coming and cancelled sessions, marks, hours (shared with
+    test_aggregates_incremental)."""
     tree = people["tree"]
     school, main, small = make_school(tree)
     TrainingPlan.objects.create(
@@ -236,7 +242,8 @@ def test_home_page_links_each_figure_and_keeps_a_fixed_query_budget(world, djang
 def test_members_at_risk_export_lists_the_page_and_is_audited(world):
     refresh()
     principal, c2 = world["users"]["principal"], world["tree"]["C2"]
-    response = login(principal).get(reverse("at_risk_export"), {"org": c2.pk, "year": 2026})
+    export = reverse("ledger_compliance_export")
+    response = login(principal).get(export, {"org": c2.pk, "year": 2026, "table": "members"})
     assert response.status_code == 200
     from io import BytesIO
 
@@ -246,7 +253,7 @@ def test_members_at_risk_export_lists_the_page_and_is_audited(world):
     assert {m.name for m in world["m2"]} <= {r[0] for r in rows[1:]}
     assert len(rows) - 1 == board(principal, c2).figures["at_risk"].value
     assert AuditEvent.objects.filter(action="export", object_type="study_hours_at_risk").count() == 1
-    assert login(world["users"]["secretary"]).get(reverse("at_risk_export"), {"org": c2.pk}).status_code == 404
+    assert login(world["users"]["secretary"]).get(export, {"org": c2.pk, "table": "members"}).status_code == 404
 
 
 def test_a_second_school_adds_nothing_to_the_first_boards_figures(world):

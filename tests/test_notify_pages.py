@@ -193,3 +193,16 @@ def test_the_api_sets_a_robot_for_the_boards_organisations_only(people):
     )
     assert board.delete(f"/api/v1/notifications/robots/{tree['C1'].pk}").status_code == 204
     assert board.delete(f"/api/v1/notifications/robots/{tree['C1'].pk}").status_code == 404
+
+
+def test_an_account_with_a_temporary_password_gets_no_page_inside_an_htmx_fragment(people):
+    user = people["users"]["member"]
+    user.must_change_password = True
+    user.save()
+    client = login(user)
+    password_page = "http://testserver" + reverse("password_change")
+    badge = client.get(reverse("notify:badge"), headers={"HX-Request": "true", "HX-Current-URL": password_page})
+    assert badge.status_code == 204 and "HX-Redirect" not in badge and not badge.content  # asked for by the password page
+    elsewhere = client.get(reverse("notify:badge"), headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/me/"})
+    assert elsewhere.status_code == 204 and elsewhere["HX-Redirect"] == reverse("password_change")  # the browser goes there
+    assert client.get(reverse("notify:centre")).url == reverse("password_change")  # a page is redirected as before

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.attendance.models import Attendance, VolunteerTime
-from dangxiao.liaison.models import STATE_TYPES, Matter, StateType
+from dangxiao.liaison.models import FIXED_STATES, Matter
 from dangxiao.online.models import QuizAttempt
 from dangxiao.practice.models import OrganizationalMeeting, Reflection, ServiceParticipant
 from dangxiao.teaching.models import Session
@@ -102,9 +102,6 @@ class ReflectionSource:
     def changes(self, since: datetime, now: datetime):
         rows = Reflection.objects.filter(updated_at__gte=since).values_list("member_id", "approved_on", "submitted_at", "id", "updated_at")
         return [(m, (approved or local_date(submitted)).year, pk, stamp) for m, approved, submitted, pk, stamp in rows]
-
-
-FIXED_STATES = [code for code, kind in STATE_TYPES.items() if kind == StateType.FIXED]
 
 
 class MatterSource:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from dangxiao.attendance import ledger
 from dangxiao.attendance.selectors import attendance_year_counts, study_hours_totals
-from dangxiao.liaison.selectors import matters_resolved
+from dangxiao.liaison.selectors import resolved_matter_counts
 from dangxiao.people.models import Member, User
 from dangxiao.school.selectors import school_for_organization
 
@@ -79,7 +79,7 @@ def member_year_record(member_ids, year: int, *, user: User | None = None, today
         records[pk].hours = total
     for pk, counts in attendance_year_counts(ids, year).items():
         records[pk].attended, records[pk].absent, records[pk].excused = counts["attended"], counts["absent"], counts["excused"]
-    for pk, n in matters_resolved(ids, year).items():
+    for pk, n in resolved_matter_counts(ids, year).items():
         records[pk].matters_resolved = n
     if user is not None:
         inactive = set(ledger.inactive_members(user, today).filter(pk__in=ids).values_list("pk", flat=True))

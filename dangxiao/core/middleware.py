@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -21,10 +22,16 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            # The nav's unread badge is fetched by htmx on every page, the password page too: redirected, it
-            # would put a whole page inside the nav.
-            allowed = (reverse("password_change"), reverse("logout"), reverse("notify:badge"))
-            if request.path not in allowed and not request.path.startswith(("/static/", "/api/")):
+            target = reverse("password_change")
+            if request.path not in (target, reverse("logout")) and not request.path.startswith(("/static/", "/api/")):
+                if request.headers.get("HX-Request"):
+                    # An htmx fragment (the nav's unread badge, a button) redirected would put a whole page
+                    # inside the element: the browser is sent to the password page instead, and a fragment
+                    # asked for from the password page itself gets nothing.
+                    response = HttpResponse(status=204)
+                    if urlsplit(request.headers.get("HX-Current-URL", "")).path != target:
+                        response["HX-Redirect"] = target
+                    return response
                 return redirect("password_change")
         return self.get_response(request)
 

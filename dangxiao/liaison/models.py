@@ -165,6 +165,7 @@ STATES = {
 }
 STATE_TYPES = {code: kind for code, (kind, _label) in STATES.items()}
 OPEN_STATES = tuple(c for c, t in STATE_TYPES.items() if t == StateType.OPEN)
+FIXED_STATES = tuple(c for c, t in STATE_TYPES.items() if t == StateType.FIXED)
 STATE_CHOICES = [(code, label) for code, (_kind, label) in STATES.items()]
 
 

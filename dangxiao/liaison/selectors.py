@@ -291,14 +291,3 @@ def resolved_matters(member_id: int, year: int, limit: int = 50) -> list:
 def resolved_matter_years(member_id: int) -> set[int]:
     return {d.year for d in Matter.objects.filter(state="resolved", resolved_by_id=member_id).datetimes("resolved_at", "year")}
 
-
-def matters_resolved(member_ids, year: int) -> dict[int, int]:
-    """Per member: the residents' matters assigned to them and resolved in `year` (one query)."""
-    from .models import Matter
-
-    rows = (
-        Matter.objects.filter(assigned_member_id__in=list(member_ids), resolved_at__year=year)
-        .values("assigned_member_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["assigned_member_id"]: row["n"] for row in rows}

@@ -137,7 +137,12 @@ class Member(models.Model):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["organization_id", "name", "id"]
-        indexes = [models.Index(fields=["organization", "name"]), models.Index(fields=["birth_date"])]
+        # updated_at: members changed since a moment (the dashboards' refresh reads it every minute).
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["birth_date"]),
+            models.Index(fields=["updated_at"], name="member_updated_at"),
+        ]
 
     def __str__(self) -> str:
         return self.name

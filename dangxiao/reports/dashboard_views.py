@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +12,6 @@ from dangxiao.core import access
 from dangxiao.school.models import School
 
 from . import kiosk as kiosks
-from .at_risk import at_risk_workbook
 
 
 def _lobby_school(request) -> School:
@@ -84,12 +83,3 @@ def kiosk_retire(request, pk: int):
     else:
         messages.success(request, _("已停用大屏账号“%(name)s”") % {"name": account.name})
     return redirect("kiosk_list")
-
-
-@login_required
-def at_risk_export(request):
-    """The members at risk under ?org= in ?year= (as on the 学时 page), as Excel; audited."""
-    data, filename = at_risk_workbook(request)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response

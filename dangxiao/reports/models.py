@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangxiao.people.models import Organization
 from dangxiao.school.models import School
+from dangxiao.teaching.models import Session
 
 
 class SessionTally(models.Model):
@@ -80,13 +81,40 @@ class MatterMonth(models.Model):
         return f"{self.organization_id} {self.year}-{self.month}"
 
 
+class SessionCount(models.Model):
+    """Attendances at one session by the members of one organisation: all of them (`attended`, the session's
+    人次) and those of members on the rolls who are enrolled in the session's cohort (`enrolled`, what the
+    attendance rates count). The one table whose size follows the attendances' (a row per session and
+    organisation): the refresh recounts only the sessions whose marks, members or enrolments changed since
+    its last run, and everything once a day (reports.aggregates)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    attended = models.PositiveIntegerField(default=0)
+    enrolled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "organization"], name="sessioncount_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.organization_id}: {self.attended}"
+
+
 class AggregateRun(models.Model):
-    """When each year's aggregates were last recomputed (the dashboards show it)."""
+    """When each year's aggregates were last recomputed (the dashboards show it), and where the next run
+    starts from: the wall-clock watermark of the change stamps it read, and the attendance and enrolment
+    tables' row counts (a count lower than expected means rows were deleted: the next run recounts all)."""
 
     year = models.PositiveSmallIntegerField(unique=True)
     as_of = models.DateField()
     refreshed_at = models.DateTimeField()
     took_ms = models.PositiveIntegerField(default=0)
+    full_at = models.DateTimeField(null=True)  # the last run that recounted every session of the year
+    watermark = models.DateTimeField(null=True)  # changes stamped from here on (less an overlap) are read next
+    recounted = models.PositiveIntegerField(default=0)  # sessions recounted by the last run
+    attendance_rows = models.PositiveBigIntegerField(default=0)
+    attendance_top = models.PositiveBigIntegerField(default=0)  # the highest attendance id then
+    enrollment_rows = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.year} @ {self.refreshed_at}"

@@ -1,8 +1,9 @@
 """The reports' work on the task queue: yearly reports built in the background, old ones removed, and the
-dashboards' aggregates recomputed every minute for the recent year(s) (reports.aggregates).
+dashboards' aggregates refreshed every minute for the recent year(s) (reports.aggregates: each run recounts
+the sessions touched since the last one; the first run of each day recounts them all).
 
-The refresh is locked: at a very large size a run can outlast its minute, and the next one is then skipped
-rather than run beside it (huey logs the skipped run)."""
+The refresh is locked: the day's full run can outlast its minute at a city's size, and the next one is then
+skipped rather than run beside it (huey logs the skipped run)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task

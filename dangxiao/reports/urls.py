@@ -10,5 +10,4 @@ urlpatterns = [
     path("lobby/enter/<str:key>/", views.kiosk_enter, name="kiosk_enter"),
     path("lobby/screens/", views.kiosk_list, name="kiosk_list"),
     path("lobby/screens/<int:pk>/retire/", views.kiosk_retire, name="kiosk_retire"),
-    path("study-hours/at-risk.xlsx", views.at_risk_export, name="at_risk_export"),
 ]
