@@ -263,3 +263,35 @@ def test_bad_input_is_refused_with_a_message(branch, opened):
     services.appraisal_close(opened, today=TODAY)
     response = client.post(reverse("appraisal:decide", args=[opened.pk]), {"decided_on": "9999-99-99"}, follow=True)
     assert "请填写党员大会日期" in response.content.decode()
+
+
+def test_the_commendation_candidates_keep_their_queries_however_many_branches(people):
+    from decimal import Decimal
+
+    from django.test.utils import CaptureQueriesContext
+
+    from dangxiao.attendance.models import StudyHourEntry
+
+    f.make_school(people["tree"])
+    client = login(people["users"]["principal"])
+    url = reverse("appraisal:commendations") + "?kind=excellent_member&year=2026"
+
+    def decided_branch(parent, code):
+        branch = f.make_appraisal_branch(people["tree"], parent=parent, code=code)
+        appraisal = services.appraisal_open(branch["org"], 2026, by=branch["secretary"], today=TODAY)
+        services.appraisal_close(appraisal, today=TODAY)
+        full = full_members(branch)
+        services.ratings_propose(appraisal, {m.pk: Grade.EXCELLENT if m == full[0] else Grade.COMPETENT for m in full})
+        services.appraisal_decide(appraisal, decided_on=TODAY, today=TODAY)
+        StudyHourEntry.objects.create(member=full[0], date=TODAY, hours=Decimal("60"), source="external", reference=f"x{code}")
+        return full[0]
+
+    first = decided_branch("C1", "C1-9")
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url)
+    assert page.status_code == 200 and first.name in page.content.decode()
+    more = [decided_branch(parent, code) for parent, code in (("C2", "C2-9"), ("C1", "C1-8"), ("C2", "C2-8"))]
+    with CaptureQueriesContext(connection) as four:
+        body = client.get(url).content.decode()
+    assert all(m.name in body for m in more)
+    assert len(four) == len(one)

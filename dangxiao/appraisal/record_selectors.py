@@ -15,7 +15,6 @@ from dangxiao.attendance import ledger
 from dangxiao.attendance.selectors import attendance_year_counts, study_hours_totals
 from dangxiao.liaison.selectors import resolved_matter_counts
 from dangxiao.people.models import Member, User
-from dangxiao.school.selectors import school_for_organization
 
 # (field, module, function): each `function(member_ids, year) -> dict[member_id, int]`.
 OPTIONAL_SOURCES = (
@@ -70,10 +69,8 @@ def member_year_record(member_ids, year: int, *, user: User | None = None, today
     if not ids:
         return records
     members = list(Member.objects.filter(pk__in=ids).select_related("organization"))
-    rules: dict[int, object] = {}
+    rules = ledger.rules_by_organization({m.organization_id: m.organization for m in members}.values(), year)
     for m in members:
-        if m.organization_id not in rules:
-            rules[m.organization_id] = ledger.rule_for(school_for_organization(m.organization), year)
         records[m.pk].hours_required = ledger.requirement(m, rules[m.organization_id])
     for pk, total in study_hours_totals(ids, year).items():
         records[pk].hours = total

@@ -41,6 +41,19 @@ def rule_for(school: School | int | None, year: int) -> StudyHourRule:
     return StudyHourRule.objects.filter(school_id=school_id, year=year).first() or StudyHourRule(school_id=school_id, year=year)
 
 
+def rules_by_organization(organizations, year: int) -> dict[int, StudyHourRule]:
+    """The year's rule of each organisation's school (the nearest working committee's at or above it), in
+    two queries however many organisations: what a list of members from many branches needs."""
+    organizations = list(organizations)
+    schools = sorted(School.objects.values_list("organization__path", "id"), key=lambda ps: -len(ps[0]))
+    saved = {r.school_id: r for r in StudyHourRule.objects.filter(year=year, school_id__in=[pk for _p, pk in schools])}
+    out = {}
+    for org in organizations:
+        school_id = next((pk for path, pk in schools if org.path.startswith(path)), None)
+        out[org.pk] = saved.get(school_id) or StudyHourRule(school_id=school_id, year=year)
+    return out
+
+
 def requirement(member: Member, rule: StudyHourRule) -> Decimal | None:
     """Hours the member must reach this year; None when exempt (年老体弱, 条例第二十三条)."""
     return _required(member.position, member.is_elderly_infirm, rule)

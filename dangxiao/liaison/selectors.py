@@ -290,4 +290,3 @@ def resolved_matters(member_id: int, year: int, limit: int = 50) -> list:
 
 def resolved_matter_years(member_id: int) -> set[int]:
     return {d.year for d in Matter.objects.filter(state="resolved", resolved_by_id=member_id).datetimes("resolved_at", "year")}
-
