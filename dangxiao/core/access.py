@@ -129,6 +129,22 @@ def staff_q(scope: Scope, path_field: str) -> Q | None:
     return subtree_q(scope.staff_paths, path_field)
 
 
+def _staff_filtered(user, model_label: str, queryset: QuerySet | None, path_field: str) -> QuerySet:
+    """Rows of `model_label` (or of `queryset`) whose organisation, reached by `path_field`, lies in the
+    user's staff subtrees; everything for a superuser."""
+    qs = apps.get_model(model_label).objects.all() if queryset is None else queryset
+    q = staff_q(scope_for(user), path_field)
+    return qs if q is None else qs.filter(q)
+
+
+def _get_or_404(queryset: QuerySet, pk, message: str):
+    """The row `pk` of an already scoped queryset, or a 404 with `message` (a malformed or huge pk too)."""
+    try:
+        return queryset.get(pk=pk)
+    except (ValueError, TypeError, OverflowError, queryset.model.DoesNotExist):
+        raise Http404(message) from None
+
+
 def filter_members(user, queryset: QuerySet | None = None) -> QuerySet:
     """Members the user may see: their staff subtrees, and always their own record."""
     Member = apps.get_model("people", "Member")
@@ -144,10 +160,7 @@ def filter_members(user, queryset: QuerySet | None = None) -> QuerySet:
 
 def filter_roster(user, queryset: QuerySet | None = None) -> QuerySet:
     """Members on the staff roster pages: only what the user manages (not their own record alone)."""
-    Member = apps.get_model("people", "Member")
-    qs = Member.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "people.Member", queryset, "organization__path")
 
 
 def filter_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -164,17 +177,11 @@ def filter_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_member_or_404(user, pk, queryset: QuerySet | None = None):
-    try:
-        return filter_members(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, apps.get_model("people", "Member").DoesNotExist):
-        raise Http404(_("党员不存在")) from None
+    return _get_or_404(filter_members(user, queryset), pk, _("党员不存在"))
 
 
 def get_organization_or_404(user, pk, queryset: QuerySet | None = None):
-    try:
-        return filter_organizations(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, apps.get_model("people", "Organization").DoesNotExist):
-        raise Http404(_("组织不存在")) from None
+    return _get_or_404(filter_organizations(user, queryset), pk, _("组织不存在"))
 
 
 def common_organization_id(paths) -> int | None:
@@ -310,27 +317,16 @@ def can_manage_course(user, course) -> bool:
 
 
 def get_school_object_or_404(user, model_label: str, pk, queryset: QuerySet | None = None):
-    model = apps.get_model(*model_label.split("."))
-    try:
-        return filter_school_objects(user, model_label, queryset).get(pk=pk)
-    except (ValueError, TypeError, model.DoesNotExist):
-        raise Http404("不存在或不在您的权限范围内") from None
+    return _get_or_404(filter_school_objects(user, model_label, queryset), pk, _("记录不存在或不在您的权限范围内"))
 
 
 def filter_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
     """Cohorts the user manages: those run by an organisation in their staff subtrees."""
-    Cohort = apps.get_model("teaching", "Cohort")
-    qs = Cohort.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "teaching.Cohort", queryset, "organization__path")
 
 
 def get_cohort_or_404(user, pk, queryset: QuerySet | None = None):
-    Cohort = apps.get_model("teaching", "Cohort")
-    try:
-        return filter_cohorts(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, Cohort.DoesNotExist):
-        raise Http404("班次不存在或不在您的管理范围内") from None
+    return _get_or_404(filter_cohorts(user, queryset), pk, _("班次不存在或不在您的管理范围内"))
 
 
 def filter_open_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -359,11 +355,7 @@ def filter_sessions(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_session_or_404(user, pk, queryset: QuerySet | None = None):
-    Session = apps.get_model("teaching", "Session")
-    try:
-        return filter_sessions(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, Session.DoesNotExist):
-        raise Http404("课次不存在或不在您的权限范围内") from None
+    return _get_or_404(filter_sessions(user, queryset), pk, _("课次不存在或不在您的权限范围内"))
 
 
 def can_mark_session(user, session) -> bool:
@@ -401,10 +393,7 @@ def grid_compound_ids(user) -> tuple[int, ...]:
 
 def filter_managed_compounds(user, queryset: QuerySet | None = None) -> QuerySet:
     """Compounds whose grid the user runs: staff over the compound's community."""
-    Compound = apps.get_model("liaison", "Compound")
-    qs = Compound.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "community__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "liaison.Compound", queryset, "community__path")
 
 
 def filter_compounds(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -419,12 +408,8 @@ def filter_compounds(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_compound_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
-    Compound = apps.get_model("liaison", "Compound")
     chooser = filter_managed_compounds if manage else filter_compounds
-    try:
-        return chooser(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, Compound.DoesNotExist):
-        raise Http404(_("小区不存在或不在您的权限范围内")) from None
+    return _get_or_404(chooser(user, queryset), pk, _("小区不存在或不在您的权限范围内"))
 
 
 def can_manage_compound(user, compound) -> bool:
@@ -446,11 +431,7 @@ def filter_matters(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_matter_or_404(user, pk, queryset: QuerySet | None = None):
-    Matter = apps.get_model("liaison", "Matter")
-    try:
-        return filter_matters(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, Matter.DoesNotExist):
-        raise Http404(_("事项不存在或不在您的权限范围内")) from None
+    return _get_or_404(filter_matters(user, queryset), pk, _("事项不存在或不在您的权限范围内"))
 
 
 def can_reveal_reporter(user, matter) -> bool:
@@ -480,33 +461,19 @@ def can_reveal_reporter(user, matter) -> bool:
 
 
 def filter_themed_days(user, queryset: QuerySet | None = None) -> QuerySet:
-    ThemedPartyDay = apps.get_model("practice", "ThemedPartyDay")
-    qs = ThemedPartyDay.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "practice.ThemedPartyDay", queryset, "organization__path")
 
 
 def get_themed_day_or_404(user, pk, queryset: QuerySet | None = None):
-    ThemedPartyDay = apps.get_model("practice", "ThemedPartyDay")
-    try:
-        return filter_themed_days(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, ThemedPartyDay.DoesNotExist):
-        raise Http404(_("记录不存在或不在您的管理范围内")) from None
+    return _get_or_404(filter_themed_days(user, queryset), pk, _("记录不存在或不在您的管理范围内"))
 
 
 def filter_meetings(user, queryset: QuerySet | None = None) -> QuerySet:
-    OrganizationalMeeting = apps.get_model("practice", "OrganizationalMeeting")
-    qs = OrganizationalMeeting.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "practice.OrganizationalMeeting", queryset, "organization__path")
 
 
 def get_meeting_or_404(user, pk, queryset: QuerySet | None = None):
-    OrganizationalMeeting = apps.get_model("practice", "OrganizationalMeeting")
-    try:
-        return filter_meetings(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, OrganizationalMeeting.DoesNotExist):
-        raise Http404(_("记录不存在或不在您的管理范围内")) from None
+    return _get_or_404(filter_meetings(user, queryset), pk, _("记录不存在或不在您的管理范围内"))
 
 
 def filter_managed_branches(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -550,11 +517,9 @@ def filter_reviewable_reflections(user, queryset: QuerySet | None = None) -> Que
 
 
 def get_reflection_or_404(user, pk, queryset: QuerySet | None = None, *, review: bool = False):
-    Reflection = apps.get_model("practice", "Reflection")
-    try:
-        return (filter_reviewable_reflections if review else filter_reflections)(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, Reflection.DoesNotExist):
-        raise Http404(_("心得不存在或不在您的权限范围内")) from None
+    return _get_or_404(
+        (filter_reviewable_reflections if review else filter_reflections)(user, queryset), pk, _("心得不存在或不在您的权限范围内")
+    )
 
 
 def get_own_reflection_or_404(user, pk, queryset: QuerySet | None = None):
@@ -610,11 +575,7 @@ def filter_projects(user, queryset: QuerySet | None = None, *, manage: bool = Fa
 
 
 def get_project_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
-    FrontlineProject = apps.get_model("practice", "FrontlineProject")
-    try:
-        return filter_projects(user, queryset, manage=manage).get(pk=pk)
-    except (ValueError, TypeError, FrontlineProject.DoesNotExist):
-        raise Http404(_("项目不存在或不在您的权限范围内")) from None
+    return _get_or_404(filter_projects(user, queryset, manage=manage), pk, _("项目不存在或不在您的权限范围内"))
 
 
 def filter_mentorships(user, queryset: QuerySet | None = None, *, manage: bool = False) -> QuerySet:
@@ -630,11 +591,7 @@ def filter_mentorships(user, queryset: QuerySet | None = None, *, manage: bool =
 
 
 def get_mentorship_or_404(user, pk, queryset: QuerySet | None = None, *, manage: bool = False):
-    Mentorship = apps.get_model("practice", "Mentorship")
-    try:
-        return filter_mentorships(user, queryset, manage=manage).get(pk=pk)
-    except (ValueError, TypeError, Mentorship.DoesNotExist):
-        raise Http404(_("结对不存在或不在您的权限范围内")) from None
+    return _get_or_404(filter_mentorships(user, queryset, manage=manage), pk, _("结对不存在或不在您的权限范围内"))
 
 
 # --- Volunteer service (practice.VolunteerService, i12-service) --------------------------------
@@ -645,18 +602,11 @@ def get_mentorship_or_404(user, pk, queryset: QuerySet | None = None, *, manage:
 
 def filter_services(user, queryset: QuerySet | None = None) -> QuerySet:
     """Activities the user manages: run by an organisation in their staff subtrees."""
-    VolunteerService = apps.get_model("practice", "VolunteerService")
-    qs = VolunteerService.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "practice.VolunteerService", queryset, "organization__path")
 
 
 def get_service_or_404(user, pk, queryset: QuerySet | None = None):
-    VolunteerService = apps.get_model("practice", "VolunteerService")
-    try:
-        return filter_services(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, VolunteerService.DoesNotExist):
-        raise Http404(_("活动不存在或不在您的管理范围内")) from None
+    return _get_or_404(filter_services(user, queryset), pk, _("活动不存在或不在您的管理范围内"))
 
 
 def filter_joinable_services(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -670,34 +620,23 @@ def filter_joinable_services(user, queryset: QuerySet | None = None) -> QuerySet
 
 
 def get_joinable_service_or_404(user, pk, queryset: QuerySet | None = None):
-    VolunteerService = apps.get_model("practice", "VolunteerService")
-    try:
-        return filter_joinable_services(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, VolunteerService.DoesNotExist):
-        raise Http404(_("活动不存在或未向您开放")) from None
+    return _get_or_404(filter_joinable_services(user, queryset), pk, _("活动不存在或未向您开放"))
 
 
 def filter_service_participants(user, queryset: QuerySet | None = None) -> QuerySet:
     """Participations whose hours the user manages: those of the activities they manage."""
-    ServiceParticipant = apps.get_model("practice", "ServiceParticipant")
-    qs = ServiceParticipant.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "service__organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "practice.ServiceParticipant", queryset, "service__organization__path")
 
 
 def get_service_participant_or_404(user, pk, queryset: QuerySet | None = None, *, own: bool = False):
     """A participation the user manages, or (own=True) one of the user's own as a member."""
-    ServiceParticipant = apps.get_model("practice", "ServiceParticipant")
-    qs = ServiceParticipant.objects.all() if queryset is None else queryset
+    qs = apps.get_model("practice", "ServiceParticipant").objects.all() if queryset is None else queryset
     if own:
         member_id = scope_for(user).member_id
         qs = qs.filter(member_id=member_id) if member_id else qs.none()
     else:
         qs = filter_service_participants(user, qs)
-    try:
-        return qs.get(pk=pk)
-    except (ValueError, TypeError, ServiceParticipant.DoesNotExist):
-        raise Http404(_("记录不存在或不在您的权限范围内")) from None
+    return _get_or_404(qs, pk, _("记录不存在或不在您的权限范围内"))
 
 
 # --- Lobby screens (reports.KioskAccount, i13-dash) ----------------------------------------------------
@@ -711,11 +650,7 @@ def filter_kiosks(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
-    KioskAccount = apps.get_model("reports", "KioskAccount")
-    try:
-        return filter_kiosks(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, KioskAccount.DoesNotExist):
-        raise Http404(_("大屏账号不存在或不在您的权限范围内")) from None
+    return _get_or_404(filter_kiosks(user, queryset), pk, _("大屏账号不存在或不在您的权限范围内"))
 
 
 # --- 民主评议, 评优评先 (appraisal) ---------------------------------------------------------------------
@@ -725,18 +660,11 @@ def get_kiosk_or_404(user, pk, queryset: QuerySet | None = None):
 
 def filter_appraisals(user, queryset: QuerySet | None = None) -> QuerySet:
     """Appraisals the user runs or oversees: those of organisations in their staff subtrees."""
-    Appraisal = apps.get_model("appraisal", "Appraisal")
-    qs = Appraisal.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "appraisal.Appraisal", queryset, "organization__path")
 
 
 def get_appraisal_or_404(user, pk, queryset: QuerySet | None = None):
-    Appraisal = apps.get_model("appraisal", "Appraisal")
-    try:
-        return filter_appraisals(user, queryset).select_related("organization").get(pk=pk)
-    except (ValueError, TypeError, Appraisal.DoesNotExist):
-        raise Http404(_("民主评议不存在或不在您的权限范围内")) from None
+    return _get_or_404(filter_appraisals(user, queryset).select_related("organization"), pk, _("民主评议不存在或不在您的权限范围内"))
 
 
 def get_own_appraisal_or_404(user, pk):
@@ -750,18 +678,13 @@ def get_own_appraisal_or_404(user, pk):
 
 
 def filter_follow_ups(user, queryset: QuerySet | None = None) -> QuerySet:
-    FollowUp = apps.get_model("appraisal", "FollowUp")
-    qs = FollowUp.objects.all() if queryset is None else queryset
-    q = staff_q(scope_for(user), "rating__appraisal__organization__path")
-    return qs if q is None else qs.filter(q)
+    return _staff_filtered(user, "appraisal.FollowUp", queryset, "rating__appraisal__organization__path")
 
 
 def get_follow_up_or_404(user, pk):
-    FollowUp = apps.get_model("appraisal", "FollowUp")
-    try:
-        return filter_follow_ups(user).select_related("rating__member", "rating__appraisal__organization").get(pk=pk)
-    except (ValueError, TypeError, FollowUp.DoesNotExist):
-        raise Http404(_("记录不存在或不在您的权限范围内")) from None
+    return _get_or_404(
+        filter_follow_ups(user).select_related("rating__member", "rating__appraisal__organization"), pk, _("记录不存在或不在您的权限范围内")
+    )
 
 
 # --- Notifications (notify) ------------------------------------------------------------------------
@@ -777,11 +700,7 @@ def filter_notifications(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def get_notification_or_404(user, pk, queryset: QuerySet | None = None):
-    Notification = apps.get_model("notify", "Notification")
-    try:
-        return filter_notifications(user, queryset).get(pk=pk)
-    except (ValueError, TypeError, OverflowError, Notification.DoesNotExist):
-        raise Http404(_("通知不存在")) from None
+    return _get_or_404(filter_notifications(user, queryset), pk, _("通知不存在"))
 
 
 def filter_robot_organizations(user, queryset: QuerySet | None = None) -> QuerySet:
