@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/tokens/", views_auth.my_tokens, name="account_tokens"),
     path("accounts/tokens/<int:pk>/revoke/", views_auth.my_token_revoke, name="account_token_revoke"),
     path("audit/", core_views.audit_log, name="audit_log"),
+    path("exports/", core_views.export_list, name="export_list"),
+    path("exports/<str:token>/", core_views.export_download, name="export_download"),
     path("", include("dangxiao.people.urls")),
     path("", include("dangxiao.teaching.urls")),
     path("", include("dangxiao.attendance.urls")),

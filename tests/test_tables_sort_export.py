@@ -352,12 +352,75 @@ def test_an_unknown_sort_falls_back_to_the_default(school):
     assert plain == odd
 
 
-def test_an_export_above_the_row_limit_is_refused_with_the_reason(school, monkeypatch):
+def test_an_export_above_the_row_limit_is_built_in_the_background_for_its_user_only(school, monkeypatch, settings, tmp_path):
+    from dangxiao.core import exports
+    from dangxiao.notify.models import Notification
+
+    settings.VAR_DIR = tmp_path
+    principal = school["users"]["principal"]
+    client = login(principal)
+    whole = _sheet(client.get(reverse("teaching:session_export"), {"sort": "-starts_at"}))
     monkeypatch.setattr(tables, "MAX_EXPORT_ROWS", 2)
-    client = login(school["users"]["principal"])
-    response = client.get(reverse("teaching:session_export"))
-    assert response.status_code == 422
-    assert "超过单次导出上限" in response.content.decode()
+    response = client.get(reverse("teaching:session_export"), {"sort": "-starts_at"})
+    assert response.status_code == 202 and "已转入后台导出" in response.content.decode()
+    [job] = exports.recent(principal.pk)  # huey runs at once in the tests: already built
+    assert job.ready and job.rows == len(whole) - 1
+    notice = Notification.objects.get(user=principal, kind="export_ready")
+    assert notice.url == reverse("export_list") and "导出已完成" in notice.title
+    listing = client.get(reverse("export_list")).content.decode()
+    download = reverse("export_download", args=[job.token])
+    assert download in listing
+    fetched = client.get(download)
+    rows = list(load_workbook(BytesIO(b"".join(fetched.streaming_content))).active.values)
+    assert [list(r) for r in rows] == [list(r) for r in whole]  # the page's rows, filters and order, all of them
+    assert login(school["users"]["secretary"]).get(download).status_code == 404  # nobody else's
+    assert client.get(reverse("export_download", args=["0" * 32])).status_code == 404
+
+
+def test_a_queued_export_is_built_in_its_users_scope_and_refused_once_out_of_it(school, monkeypatch, settings, tmp_path):
+    from dangxiao.core import exports
+    from dangxiao.people.models import Role
+
+    settings.VAR_DIR = tmp_path
+    secretary = school["users"]["secretary"]
+    direct = _sheet(login(secretary).get(reverse("people:member_export")))
+    monkeypatch.setattr(tables, "MAX_EXPORT_ROWS", 1)
+    assert login(secretary).get(reverse("people:member_export")).status_code == 202
+    [job] = exports.recent(secretary.pk)
+    rows = [list(r) for r in load_workbook(job.file_path).active.values]
+    assert rows == direct and len(rows) > 2  # the secretary's roster, as the page would have given it
+    assert not {r[0] for r in rows} & {m.name for key in ("c1_2", "c2_1", "n1") for m in school["members"][key]}
+    assert AuditEvent.objects.filter(action="export", object_type="roster", actor=secretary).count() == 2
+    again, queued = exports.export_request(secretary.pk, job.path, job.title, job.rows)
+    assert queued  # a finished export asked for again is built again
+    Role.objects.filter(user=secretary).delete()
+    failed = exports.export_build(again)
+    assert failed.status == exports.FAILED and failed.error == "scope" and not failed.ready
+
+
+def test_an_export_above_what_the_queue_takes_is_refused_with_the_reason(school, monkeypatch, settings, tmp_path):
+    from dangxiao.core import exports
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(tables, "MAX_EXPORT_ROWS", 1)
+    monkeypatch.setattr(exports, "MAX_QUEUED_ROWS", 2)
+    response = login(school["users"]["principal"]).get(reverse("teaching:session_export"))
+    assert response.status_code == 422 and "超过单次导出上限" in response.content.decode()
+    assert exports.recent(school["users"]["principal"].pk) == []
+
+
+def test_queued_exports_are_removed_after_a_week(school, settings, tmp_path):
+    from datetime import timedelta as td
+
+    from dangxiao.core import exports
+
+    settings.VAR_DIR = tmp_path
+    principal = school["users"]["principal"]
+    job, _queued = exports.export_request(principal.pk, reverse("teaching:session_export"), "课次", 3)
+    exports.export_build(job)
+    assert exports.purge_old_exports(timezone.now() + td(days=6)) == 0
+    assert exports.purge_old_exports(timezone.now() + td(days=8)) == 1
+    assert exports.recent(principal.pk) == [] and not job.file_path.exists()
 
 
 def test_sort_links_keep_the_filters_and_drop_the_page(school):

@@ -68,6 +68,8 @@ def navigation(request):
     if liaison:
         nav.append(("liaison", _("联户服务"), None, liaison))
     account = [("tokens", _("账号与令牌"), reverse("account_tokens")), ("notify_prefs", _("通知设置"), reverse("notify:preferences"))]
+    if scope.is_staff:
+        account.append(("exports", _("我的导出"), reverse("export_list")))
     if scope.member_id:
         mine = [
             ("schedule", _("我的课表"), reverse("attendance:my_schedule")),

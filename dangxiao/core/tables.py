@@ -10,8 +10,9 @@ Only declared columns sort (a whitelist: the URL never reaches `order_by` as it 
 ends with a tiebreaker (the primary key, or the rows' own stable order) so that paging never shows a
 row twice. Empty values come last whichever way a column sorts, in the database as in Python.
 
-Exports are bounded (MAX_EXPORT_ROWS: above it the export is refused with the reason, and the page's
-filters narrow it), formula-safe (`core.xlsx.safe_row`), masked unless the user may see personal data
+Exports answer at once up to MAX_EXPORT_ROWS rows; a larger one is built on the task queue and the user
+fetches it from 我的导出 when told it is ready (core.exports), and above exports.MAX_QUEUED_ROWS it is refused
+with the reason (the page's filters narrow it). They are formula-safe (`core.xlsx.safe_row`), masked unless the user may see personal data
 (columns marked `personal`), and audited with the generic EXPORT action when they carry personal data
 (the caller, who knows the domain, names the organisation the rows lie under).
 """
@@ -30,14 +31,14 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from . import access
+from . import access, exports
 from .audit import audit_record
 from .masking import mask_id_number, mask_phone
 from .params import date_param, int_param
 from .xlsx import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_EXPORT_ROWS = 20_000  # the largest roster of a sub-district fits; a city narrows by organisation
+MAX_EXPORT_ROWS = 20_000  # answered in the request; above it the export is queued (the largest roster of a sub-district fits)
 SORT_KEY_MAX = 40  # a longer ?sort= names no column
 MASKS = {"phone": mask_phone, "id_number": mask_id_number}
 
@@ -197,13 +198,9 @@ class BoundTable:
         rows carry personal data (`personal`, or any column marked personal); such cells are masked
         unless the user may see them in full."""
         count = rows.count() if isinstance(rows, QuerySet) else len(rows)
-        if count > MAX_EXPORT_ROWS:
-            return render(
-                self.request,
-                "core/export_refused.html",
-                {"count": count, "limit": MAX_EXPORT_ROWS, "back": self.request.path},
-                status=422,
-            )
+        too_many = export_deferred(self.request, self.table.title, count)
+        if too_many is not None:
+            return too_many
         rows = self.order(rows)
         reveal = access.scope_for(self.request.user).can_reveal_personal_data
         data = workbook(self.table, rows, reveal=reveal)
@@ -220,6 +217,31 @@ class BoundTable:
         response = HttpResponse(data, content_type=XLSX)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
         return response
+
+
+def export_row_limit(request) -> int:
+    """How many rows an export view should read to count them: one more than it may answer with."""
+    return (exports.MAX_QUEUED_ROWS if getattr(request, "export_unbounded", False) else MAX_EXPORT_ROWS) + 1
+
+
+def export_deferred(request, title, count: int):
+    """None if an export of `count` rows is answered in this request. Above MAX_EXPORT_ROWS it is queued
+    (core.exports: built on the task queue, the user told when to fetch it) and the page saying so is
+    returned; above exports.MAX_QUEUED_ROWS it is refused with the reason."""
+    if count > exports.MAX_QUEUED_ROWS:
+        context = {"count": count, "limit": exports.MAX_QUEUED_ROWS, "back": request.path}
+        return render(request, "core/export_refused.html", context, status=422)
+    if count <= MAX_EXPORT_ROWS or getattr(request, "export_unbounded", False):
+        return None
+    from .tasks import build_export
+
+    job, queued = exports.export_request(
+        request.user.pk, request.get_full_path(), title, count, remote_addr=request.META.get("REMOTE_ADDR", "")
+    )
+    if queued:
+        build_export(job.user_id, job.token)
+    context = {"job": job, "count": count, "limit": MAX_EXPORT_ROWS, "back": request.path}
+    return render(request, "core/export_queued.html", context, status=202)
 
 
 def _cell(column: Column, row, reveal: bool):
@@ -251,8 +273,9 @@ def _workbook(table: Table, rows: Iterable, *, reveal: bool) -> bytes:
     ws = wb.create_sheet(str(table.title)[:31] or "Sheet1")
     columns = [c for c in table.columns if c.export]
     ws.append(safe_row(ws, [str(c.label) for c in columns]))
-    for values in export_values(table, rows, reveal=reveal):
-        ws.append(safe_row(ws, values))
+    # Row by row, a queryset in chunks: a queued export of many thousand rows never holds them all.
+    for row in rows.iterator(chunk_size=2000) if isinstance(rows, QuerySet) else rows:
+        ws.append(safe_row(ws, [_cell(c, row, reveal) for c in columns]))
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

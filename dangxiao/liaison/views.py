@@ -146,7 +146,7 @@ def matter_export(request):
         selectors.committee_ids_of(list(selectors.with_committee(access.filter_compounds(request.user)).only("id")))
     )
     defaults = selectors.default_state_labels()
-    rows = list(table.order(rows)[: tables.MAX_EXPORT_ROWS + 1])
+    rows = list(table.order(rows)[: tables.export_row_limit(request)])
     for matter in rows:
         matter.state_label = labels.get(matter.category.working_committee_id, defaults).get(matter.state, matter.state)
     paths = access.scope_for(request.user).staff_paths

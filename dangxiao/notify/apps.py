@@ -8,3 +8,10 @@ class NotifyConfig(AppConfig):
     name = "dangxiao.notify"
     label = "notify"
     verbose_name = "通知与提醒"
+
+    def ready(self):
+        from dangxiao.core.exports import export_finished
+
+        from .receivers import export_finished_notice
+
+        export_finished.connect(export_finished_notice, dispatch_uid="notify-export-finished")

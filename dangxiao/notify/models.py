@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     MATTER_DEADLINE = "matter_deadline", _("事项办理期限")
     TEACHER_TERM = "teacher_term", _("讲师聘期到期")
     ACTIVATION = "activation", _("账号激活码")
+    EXPORT_READY = "export_ready", _("后台导出完成")
 
 
 class Channel(models.TextChoices):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangxiao.core import access
+from dangxiao.core.tables import export_deferred
 
 from . import activation, record, selectors, services
 from .forms import MemberFilterForm, RosterUploadForm
@@ -69,8 +70,11 @@ def member_list(request):
 @login_required
 def member_export(request):
     access.require(access.scope_for(request.user).can_view_roster)
-    _, filters = _filters(request)
+    _form, filters = _filters(request)
     members = ROSTER.bind(request).order(selectors.member_list(request.user, filters))
+    deferred = export_deferred(request, _("党员名单"), members.count())
+    if deferred is not None:
+        return deferred
     layout = "national" if request.GET.get("layout") == "national" else "template"
     data = services.roster_export(request.user, members, request=request, description=filters.describe(), layout=layout)
     return _xlsx(data, f"党员名单-{timezone.localdate():%Y%m%d}.xlsx")
