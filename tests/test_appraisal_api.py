@@ -167,3 +167,26 @@ def test_the_yearly_record_in_excel_and_a_pdf_whose_chinese_renders(branch, peop
     one = board.get(reverse("appraisal:member_record_pdf", args=[full(branch)[0].pk]) + f"?year={today.year}")
     assert one.status_code == 200 and one["Content-Type"] == "application/pdf"
     assert login(people["users"]["secretary"]).get(reverse("appraisal:member_record_pdf", args=[full(branch)[0].pk])).status_code == 404
+
+
+def test_the_yearly_records_page_counts_as_the_study_hours_page_and_pages_its_members(branch, people):
+    from decimal import Decimal
+
+    from dangxiao.attendance import ledger
+    from dangxiao.attendance.models import StudyHourEntry
+    from dangxiao.people.models import Member
+
+    today = date.today()
+    org, members = branch["org"], full(branch)
+    StudyHourEntry.objects.create(member=members[0], date=today, hours=Decimal("60"), source="external", reference="a")
+    Member.objects.filter(pk=members[1].pk).update(is_elderly_infirm=True)  # exempt: neither met nor short
+    for i in range(55):
+        f.make_member(org, name=f"补充党员{i:02d}")
+    board = login(people["users"]["principal"])
+    page = board.get(reverse("appraisal:records"), {"org": org.pk, "year": today.year})
+    truth = ledger.compliance(people["users"]["principal"], org, today.year, today).total
+    assert (truth.met, truth.exempt) == (1, 1)
+    assert f"党员 {truth.members} 人，学时达标 1 人，免于学时要求 1 人" in page.content.decode()
+    assert len(page.context["rows"]) == 50 and page.context["page"].paginator.num_pages == 2
+    second = board.get(reverse("appraisal:records"), {"org": org.pk, "year": today.year, "page": 2})
+    assert len(second.context["rows"]) == truth.members - 50

@@ -5,12 +5,14 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from dangxiao.attendance import ledger
 from dangxiao.core import access
 from dangxiao.core.audit import audit_record
 from dangxiao.core.models import AuditEvent
@@ -23,7 +25,7 @@ from dangxiao.people.selectors import scope_root
 from . import commendation_services as services
 from .appraisal_services import AppraisalError
 from .models import CommendationKind, Grade
-from .report_selectors import performance_report
+from .report_selectors import performance_report, report_members, report_rows
 
 
 def _staff_root(request) -> Organization:
@@ -112,9 +114,22 @@ def _audit_export(request, root: Organization, what: str) -> None:
 
 @login_required
 def records(request):
+    """考核述职: the members under the organisation, 50 a page; the totals are the 学时 page's (the PDF and
+    the Excel carry every member)."""
     root, year = _staff_root(request), _year(request)
-    report = performance_report(request.user, _members_under(request, root), root, year)
-    context = {"active": "records", "r": report, "root": root, "year": year, "years": list(range(year, year - 4, -1))}
+    page = Paginator(report_members(_members_under(request, root)), 50).get_page(request.GET.get("page"))
+    rows = report_rows(request.user, list(page.object_list), year)
+    totals = ledger.compliance(request.user, root, year).total
+    context = {
+        "active": "records",
+        "rows": rows,
+        "page": page,
+        "totals": totals,
+        "root": root,
+        "year": year,
+        "years": list(range(year, year - 4, -1)),
+        "querystring_nopage": f"org={root.pk}&year={year}&",
+    }
     return render(request, "appraisal/records.html", context)
 
 

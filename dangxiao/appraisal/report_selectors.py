@@ -33,18 +33,30 @@ class PerformanceReport:
         rows = self.rows
         return {
             "members": len(rows),
-            "hours_met": sum(1 for r in rows if r.record.hours_met),
+            # Met as the 学时 page and the dashboards count it: the exempt (年老体弱) apart, not among the met.
+            "hours_met": sum(1 for r in rows if r.record.hours_required is not None and r.record.hours_met),
+            "exempt": sum(1 for r in rows if r.record.hours_required is None),
             "attended": sum(r.record.attended for r in rows),
             "absent": sum(r.record.absent for r in rows),
             "matters_resolved": sum(r.record.matters_resolved for r in rows),
         }
 
 
+def report_members(members: QuerySet) -> QuerySet:
+    """The members of a yearly record in its order: by organisation in tree order, then name."""
+    return members.select_related("organization").order_by("organization__path", "name", "pk")
+
+
 def performance_report(user: User, members: QuerySet, organization: Organization, year: int) -> PerformanceReport:
     """The year of each member in `members` (already scoped by the caller), at most MAX_ROWS."""
-    chosen = list(members.select_related("organization").order_by("organization__path", "name", "pk")[: MAX_ROWS + 1])
+    chosen = list(report_members(members)[: MAX_ROWS + 1])
     truncated = len(chosen) > MAX_ROWS
-    chosen = chosen[:MAX_ROWS]
+    return PerformanceReport(organization, year, report_rows(user, chosen[:MAX_ROWS], year), truncated)
+
+
+def report_rows(user: User, chosen: list[Member], year: int) -> list[ReportRow]:
+    """The yearly record rows of the members `chosen` (a page of them, or a whole document's), in a fixed
+    number of queries."""
     ids = [m.pk for m in chosen]
     records = member_year_record(ids, year, user=user)
     grades = dict(
@@ -56,5 +68,4 @@ def performance_report(user: User, members: QuerySet, organization: Organization
     honours: dict[int, list[str]] = {}
     for c in Commendation.objects.filter(member_id__in=ids, year=year, awarded=True):
         honours.setdefault(c.member_id, []).append(str(c.get_kind_display()))
-    rows = [ReportRow(m, records[m.pk], str(labels.get(grades.get(m.pk, ""), "")), honours.get(m.pk, [])) for m in chosen]
-    return PerformanceReport(organization, year, rows, truncated)
+    return [ReportRow(m, records[m.pk], str(labels.get(grades.get(m.pk, ""), "")), honours.get(m.pk, [])) for m in chosen]
