@@ -64,6 +64,9 @@ def test_the_queue_shows_the_original_deadline_and_the_current_levels(liaison, e
     original = timezone.localtime(now - 2 * H).strftime("%m-%d %H:%M")
     current = timezone.localtime(now + 11 * H).strftime("%m-%d %H:%M")
     assert current in row and "原期限" in row and original in row
+    # The overdue badge stands by the deadline that was missed, not by the fresh one of the new level.
+    cell = row[row.index("data-deadline") :]
+    assert cell.index("data-overdue") > cell.index("data-original-deadline")
     detail = login(liaison["users"]["committee"]).get(reverse("liaison:matter_detail", args=[matter.pk])).content.decode()
     assert 'id="original-deadline"' in detail and timezone.localtime(now - 2 * H).strftime("%Y-%m-%d %H:%M") in detail
     assert "data-overdue" in detail
