@@ -204,6 +204,17 @@ class Session(models.Model):
     def __str__(self) -> str:
         return f"{self.title} {self.starts_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def phase_label(self) -> str:
+        """What a list shows as its state: cancelled, or where the session stands in time now (the stored
+        status only says planned or cancelled)."""
+        if self.status == self.Status.CANCELLED:
+            return str(self.get_status_display())
+        now = timezone.now()
+        if self.ends_at <= now:
+            return str(_("已结束"))
+        return str(_("进行中")) if self.starts_at <= now else str(_("未开始"))
+
 
 class CalendarFeed(models.Model):
     """A private, tokenised iCalendar URL: a member's own classes, or a venue's or a teacher's sessions as

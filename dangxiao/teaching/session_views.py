@@ -1,6 +1,6 @@
 """Staff pages that change a session: edit or reschedule it (with creation's conflict checks), cancel it."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -100,6 +100,9 @@ def session_cancel(request, pk: int):
 # --- The sessions table (core.tables) --------------------------------------------------------------
 
 
+SESSIONS_PER_PAGE = 50
+
+
 def _session_rows(request):
     """Sessions the list shows and exports: of the cohorts the user manages, under the chosen
     organisation, between the chosen dates, at a venue or by a teacher (ids out of scope: 404)."""
@@ -118,7 +121,12 @@ def _session_rows(request):
 @login_required
 def session_list(request):
     table, rows, filters = _session_rows(request)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if number is None and table.sort.param == "starts_at":
+        # In time order the list opens at today's page: the year's first sessions are rarely what is sought.
+        today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+        number = rows.filter(starts_at__lt=today).count() // SESSIONS_PER_PAGE + 1
+    page = Paginator(rows, SESSIONS_PER_PAGE).get_page(number)
     keep = [("sort", table.sort.param)] + [(k, request.GET[k]) for k in ("venue", "teacher") if request.GET.get(k)]
     context = {
         "active": "sessions",

@@ -38,7 +38,7 @@ SESSIONS = Table(
         Column("venue", _("教学点"), lambda s: s.venue.name if s.venue else "", order=("venue__name",)),
         Column("teacher", _("讲师"), lambda s: s.teacher.name if s.teacher else "", order=("teacher__name",)),
         Column("hours", _("学时"), lambda s: s.hours),
-        Column("status", _("状态"), lambda s: s.get_status_display()),
+        Column("status", _("状态"), lambda s: s.phase_label),
     ],
     default="starts_at",
     tiebreak=("pk",),
