@@ -295,3 +295,13 @@ def test_the_commendation_candidates_keep_their_queries_however_many_branches(pe
         body = client.get(url).content.decode()
     assert all(m.name in body for m in more)
     assert len(four) == len(one)
+
+
+def test_opening_the_ballot_tells_each_member_taking_part_once(branch, opened):
+    from dangxiao.notify.models import Notification
+
+    notices = Notification.objects.filter(kind="appraisal_open")
+    assert {n.user_id for n in notices} == {m.user_id for m in branch["members"]}  # probationary ones vote too
+    assert all(n.url == reverse("appraisal:my_detail", args=[opened.pk]) for n in notices)
+    page = login(branch["members"][0].user).get(reverse("notify:centre")).content.decode()
+    assert "民主评议开始投票" in page

@@ -13,11 +13,14 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangxiao.core.audit import audit_record
 from dangxiao.core.models import AuditEvent
+from dangxiao.notify.models import Kind
+from dangxiao.notify.services import notify
 from dangxiao.people.models import Member, Organization, User
 
 from .models import Appraisal, FollowUp, Grade, Participant, Rating, SelfAssessment, Tally, VoteCast, VotingCode
@@ -84,7 +87,17 @@ def appraisal_open(organization: Organization, year: int, *, by: User | None = N
         object_id=appraisal.pk,
         summary=_("开展%(year)s年度民主评议：%(org)s") % {"year": year, "org": organization.name},
     )
+    _tell_participants(appraisal, [pk for pk, _status in members])
     return appraisal
+
+
+def _tell_participants(appraisal: Appraisal, member_ids: list[int]) -> None:
+    """Each member taking part who has an account hears that the vote is open, with the link to the ballot."""
+    users = User.objects.filter(member__pk__in=member_ids, is_active=True)
+    title = _("民主评议开始投票")
+    body = _("%(org)s %(year)s年度民主评议已开始，请填写个人自评并投票。") % {"org": appraisal.organization.name, "year": appraisal.year}
+    url = reverse("appraisal:my_detail", args=[appraisal.pk])
+    notify(users, f"appraisal-open:{appraisal.pk}", title, body, url, kind=Kind.APPRAISAL_OPEN)
 
 
 def _locked(appraisal: Appraisal) -> Appraisal:

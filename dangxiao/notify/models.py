@@ -22,6 +22,7 @@ class Kind(models.TextChoices):
     TEACHER_TERM = "teacher_term", _("讲师聘期到期")
     ACTIVATION = "activation", _("账号激活码")
     EXPORT_READY = "export_ready", _("后台导出完成")
+    APPRAISAL_OPEN = "appraisal_open", _("民主评议投票")
 
 
 class Channel(models.TextChoices):
