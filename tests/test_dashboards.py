@@ -195,7 +195,16 @@ def test_leave_waiting_and_its_link(world):
 def test_this_week_and_next_week_sessions(world):
     d = board(world["users"]["principal"], world["tree"]["WY"])
     assert len(d.this_week) == 1 and len(d.next_week) == 1
+    assert (d.this_week_count, d.next_week_count) == (1, 1)
     assert "view=week" in d.week_urls["this"]
+
+
+def test_a_busy_week_lists_its_first_sessions_and_counts_them_all(world):
+    for day in range(12):
+        make_session(world["c1"], at(TODAY + timedelta(days=8), 8 + day % 12))
+    d = board(world["users"]["principal"], world["tree"]["WY"])
+    assert len(d.next_week) == dashboards.WEEK_LISTED and d.next_week_count == 13
+    assert d.next_week == sorted(d.next_week, key=lambda s: (s.starts_at, s.pk))
 
 
 def test_a_secretary_sees_only_their_subtree(world):

@@ -25,6 +25,7 @@ from dangxiao.teaching.models import Course, Session
 from .models import AggregateRun, MatterMonth, OrgYear, SessionTally
 
 ZERO = Decimal("0")
+WEEK_LISTED = 8  # sessions listed per week on the home page; the heading links to the week in the calendar
 LABELS = {
     "person_times": _("培训人次"),
     "sessions_held": _("已上课次"),
@@ -110,8 +111,10 @@ class Dashboard:
     is_school: bool
     refreshed_at: datetime | None
     figures: dict[str, Figure]
-    this_week: list
+    this_week: list  # the week's first WEEK_LISTED sessions
     next_week: list
+    this_week_count: int
+    next_week_count: int
     week_urls: dict[str, str]
     by_month: list[tuple[int, int, int, int]]  # month, sessions held, 人次, venues active
     by_kind: list[tuple[str, str, int, int]]  # kind, label, sessions held, 人次
@@ -212,16 +215,17 @@ def dashboard(user: User, root: Organization, year: int, *, today: date | None =
     monday = today - timedelta(days=today.weekday())
     # A range on the indexed column, not a __date lookup (which SQLite computes row by row).
     start = timezone.make_aware(datetime.combine(monday, time.min))
-    fortnight = list(
+    split = start + timedelta(days=7)
+    in_reach = (
         access.filter_sessions(user)
         .filter(cohort__organization__path__startswith=root.path, starts_at__gte=start, starts_at__lt=start + timedelta(days=14))
         .exclude(status=Session.Status.CANCELLED)
-        .select_related("venue", "cohort")
-        .order_by("starts_at", "id")[:80]
     )
-    split = monday + timedelta(days=7)
-    this_week = [s for s in fortnight if timezone.localtime(s.starts_at).date() < split]
-    next_week = [s for s in fortnight if timezone.localtime(s.starts_at).date() >= split]
+    # The first WEEK_LISTED of each week, and how many each holds (the heading links to the whole week).
+    week_counts = in_reach.aggregate(this=Count("pk", filter=Q(starts_at__lt=split)), next=Count("pk", filter=Q(starts_at__gte=split)))
+    listed = in_reach.select_related("venue", "cohort").order_by("starts_at", "id")
+    this_week = list(listed.filter(starts_at__lt=split)[:WEEK_LISTED])
+    next_week = list(listed.filter(starts_at__gte=split)[:WEEK_LISTED])
     calendar = {"view": "week", "organization": root.pk}
 
     total_members = _sum(compliance, "members")
@@ -275,6 +279,8 @@ def dashboard(user: User, root: Organization, year: int, *, today: date | None =
         figures=figures,
         this_week=this_week,
         next_week=next_week,
+        this_week_count=week_counts["this"],
+        next_week_count=week_counts["next"],
         week_urls={
             "this": url("teaching:calendar", date=monday.isoformat(), **calendar),
             "next": url("teaching:calendar", date=split.isoformat(), **calendar),
