@@ -98,3 +98,13 @@ def test_absurd_query_parameters_are_not_a_500(setting):
     client = login(setting["users"]["member"])
     for q in ("?year=99999999999", "?year=abc", "?page=-1", "?page=99999999999999"):
         assert client.get(reverse("points:mine") + q).status_code == 200
+
+
+def test_the_board_lands_on_its_whole_scope_and_a_branch_links_up(setting):
+    principal = login(setting["users"]["principal"])
+    assert principal.get(reverse("points:organization_home")).url == reverse("points:organization", args=[setting["tree"]["WY"].pk])
+    branch = principal.get(reverse("points:organization", args=[setting["tree"]["C1-1"].pk]), {"q": "a&sort=x"}).content.decode()
+    assert f'data-parent="{setting["tree"]["C1"].pk}"' in branch
+    assert "q=a%26sort%3Dx" in branch  # the search travels in the paging and sorting links intact
+    secretary = login(setting["users"]["secretary"])  # C1-1's: no link up out of their scope
+    assert "data-parent" not in secretary.get(reverse("points:organization", args=[setting["tree"]["C1-1"].pk])).content.decode()

@@ -3,6 +3,7 @@
 
 from datetime import date
 from io import BytesIO
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 from dangxiao.core import access, audit, xlsx
 from dangxiao.core.models import AuditEvent
 from dangxiao.people.models import Member
+from dangxiao.people.selectors import scope_root
 
 from . import points_rules, points_selectors
 from .models import PointsAction, PointsRule
@@ -64,8 +66,8 @@ def member(request, pk: int):
 @login_required
 def organization_home(request):
     access.require(access.scope_for(request.user).is_staff)
-    org = access.filter_organizations(request.user).filter(members__isnull=False).order_by("depth", "path").first()
-    org = org or access.filter_organizations(request.user).order_by("depth", "path").first()
+    # The top of the user's scope: its ranking covers the whole subtree, and the children are one click down.
+    org = scope_root(request.user) or access.filter_organizations(request.user).order_by("depth", "path").first()
     access.require(org is not None)
     return redirect("points:organization", org.pk)
 
@@ -90,14 +92,15 @@ def organization(request, pk: int):
         "active": "org_points",
         "organization": org,
         "children": access.filter_organizations(request.user).filter(path__startswith=org.path, depth=org.depth + 1).order_by("path")[:60],
+        "parent": access.filter_organizations(request.user).filter(path=org.path[: -org.steplen]).first() if org.depth > 1 else None,
         "year": year,
         "years": range(today.year, today.year - 5, -1),
         "sort": sort,
         "q": q,
         "page": page,
         "offset": page.start_index() - 1 if page.paginator.count else 0,
-        "querystring_nopage": f"year={year}&sort={sort}&q={q}&",
-        "querystring_nosort": f"year={year}&q={q}&",
+        "querystring_nopage": urlencode({"year": year, "sort": sort, "q": q}) + "&",
+        "querystring_nosort": urlencode({"year": year, "q": q}) + "&",
     }
     return render(request, "appraisal/points/organization.html", context)
 
