@@ -154,6 +154,14 @@ def test_the_api_export_can_write_the_national_layout(people):
     assert api(people["users"]["principal"]).get(BASE + "/members/export?layout=bogus").status_code == 422
 
 
+def test_the_api_refuses_a_roster_export_above_the_bound_with_the_reason(people, monkeypatch):
+    from dangxiao.api import people as api_people
+
+    monkeypatch.setattr(api_people, "MAX_EXPORT_ROWS", 2)
+    response = api(people["users"]["principal"]).get(BASE + "/members/export")
+    assert response.status_code == 422 and "超过接口单次导出上限 2 人" in response.json()["detail"]
+
+
 def test_the_api_lists_members_who_left_only_when_asked(people):
     member = people["members"]["c1_1"][1]
     from dangxiao.people import member_services as ms

@@ -13,17 +13,13 @@ from dangxiao.people import selectors
 from dangxiao.people.models import Member, MemberTransfer
 
 from .params import Id, SaneDate
-from .people import MemberOut, OrgRef, _member
+from .people import Detail, MemberOut, OrgRef, _member
 from .people import router as people_router
 
 # The people router's own: POST /members and PATCH /members/{id} share their paths with its GETs, and
 # one path must live in one router for every method of it to be reachable.
 router: Router = people_router
 TAGS = ["members"]
-
-
-class Detail(Schema):
-    detail: str
 
 
 class FieldError(Schema):

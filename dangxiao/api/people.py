@@ -4,11 +4,13 @@ from datetime import date
 from typing import Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from dangxiao.core import access
 from dangxiao.core.masking import mask_id_number, mask_phone
+from dangxiao.core.tables import MAX_EXPORT_ROWS
 from dangxiao.people import selectors, services
 from dangxiao.people.models import Member
 from dangxiao.people.roster import RosterFileError, template_workbook
@@ -144,6 +146,10 @@ def member_import_template(request):
     return response
 
 
+class Detail(Schema):
+    detail: str
+
+
 class ExportLayout(Schema):
     layout: Literal["template", "national"] = "template"  # national: 全国党员管理信息系统's columns
 
@@ -152,15 +158,20 @@ class ExportLayout(Schema):
     "/members/export",
     tags=["members"],
     summary="The scoped roster as .xlsx (audited)",
-    response={200: None},
+    response={200: None, 422: Detail},
     openapi_extra=binary(XLSX, "范围内的花名册（.xlsx）"),
 )
 def member_export(request, query: Query[MemberQuery], layout: Query[ExportLayout]):
+    """Up to MAX_EXPORT_ROWS members at once; a larger roster is refused (422): narrow the filters, or export
+    it from the roster page, which builds it on the task queue."""
     access.require(access.scope_for(request.user).can_view_roster)
     filters = _filters(request, query)
-    data = services.roster_export(
-        request.user, selectors.member_list(request.user, filters), request=request, description=filters.describe(), layout=layout.layout
-    )
+    members = selectors.member_list(request.user, filters)
+    count = members.count()
+    if count > MAX_EXPORT_ROWS:
+        message = _("共 %(count)s 人，超过接口单次导出上限 %(limit)s 人：请缩小范围，或在党员名单页面导出（后台生成）")
+        return Status(422, {"detail": message % {"count": count, "limit": MAX_EXPORT_ROWS}})
+    data = services.roster_export(request.user, members, request=request, description=filters.describe(), layout=layout.layout)
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename=members.xlsx"
     return response
