@@ -229,7 +229,10 @@ def test_secretary_duties_list_what_they_owe_with_links(world):
     found = duties.duties(world["users"]["secretary"], TODAY)
     by_url = {d.url.split("?")[0]: d for d in found}
     assert by_url[reverse("attendance:leave_inbox")].count == 1
-    assert by_url[reverse("teaching:calendar")].count == 1 and by_url[reverse("teaching:calendar")].level == "overdue"
+    unmarked = by_url[reverse("teaching:session_list")]
+    assert unmarked.count == 1 and unmarked.level == "overdue"
+    listed = login(world["users"]["secretary"]).get(unmarked.url).context["page"]
+    assert [s.title for s in listed] == ["未登记"]  # the link lists exactly the session without marks
     assert by_url[reverse("ledger_compliance")].count == OrgYear.objects.get(organization=world["tree"]["C1-1"]).at_risk
     assert duties.duties(world["users"]["member"], TODAY) == []
 

@@ -40,17 +40,20 @@ def marks_missing(user, today: date) -> list[Duty]:
         .exclude(Exists(Attendance.objects.filter(session=OuterRef("pk"))))
         .order_by("starts_at")
     )
-    first = unmarked.values_list("starts_at", flat=True).first()
-    if first is None:
-        return []
     n = unmarked.count()
+    if not n:
+        return []
     root = scope_root(user)
     return [
         Duty(
             _("%(n)d 次已上课次未登记考勤") % {"n": n},
             n,
+            # The same window as counted here: the last MARKS_LOOKBACK_DAYS days before today.
             url(
-                "teaching:calendar", view="week", date=timezone.localtime(first).date().isoformat(), organization=root.pk if root else None
+                "teaching:session_list",
+                unmarked=1,
+                org=root.pk if root else None,
+                **{"from": (today - timedelta(days=MARKS_LOOKBACK_DAYS)).isoformat(), "to": (today - timedelta(days=1)).isoformat()},
             ),
             "overdue",
         )

@@ -43,10 +43,18 @@ def cohort_list(user: User, *, organization=None, start: date | None = None, end
 
 
 def session_table(
-    user: User, *, organization=None, start: date | None = None, end: date | None = None, venue=None, teacher=None
+    user: User,
+    *,
+    organization=None,
+    start: date | None = None,
+    end: date | None = None,
+    venue=None,
+    teacher=None,
+    unmarked_before: datetime | None = None,
 ) -> QuerySet:
     """Sessions of the cohorts the user manages (their subtree only, not the classes they merely
-    attend or teach), under `organization`, between the dates, at a venue or by a teacher if given."""
+    attend or teach), under `organization`, between the dates, at a venue or by a teacher if given;
+    with `unmarked_before`, only those started before it, not cancelled, with no attendance marked."""
     qs = access.filter_sessions(user, Session.objects.filter(cohort__in=access.filter_cohorts(user).values("pk")))
     if organization is not None:
         qs = qs.filter(cohort__organization__path__startswith=organization.path)
@@ -57,6 +65,9 @@ def session_table(
         qs = qs.filter(venue=venue)
     if teacher is not None:
         qs = qs.filter(teacher=teacher)
+    if unmarked_before is not None:
+        # Through the reverse relation: the attendance app lies above this one.
+        qs = qs.filter(starts_at__lt=unmarked_before, attendances__isnull=True).exclude(status=Session.Status.CANCELLED)
     return qs.select_related("cohort__organization", "venue", "teacher")
 
 

@@ -114,20 +114,31 @@ def _session_rows(request):
     if request.GET.get("teacher"):
         teacher = access.get_school_object_or_404(user, "school.Teacher", request.GET["teacher"])
     organization, dates = tables.organization_filter(request), tables.date_range(request)
-    rows = selectors.session_table(user, organization=organization, start=dates.start, end=dates.end, venue=venue, teacher=teacher)
-    return table, table.order(rows), {"organization": organization, "dates": dates, "venue": venue, "teacher": teacher}
+    unmarked = request.GET.get("unmarked") == "1"  # held, not cancelled, no attendance marked: what a secretary owes
+    today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    rows = selectors.session_table(
+        user,
+        organization=organization,
+        start=dates.start,
+        end=dates.end,
+        venue=venue,
+        teacher=teacher,
+        unmarked_before=today if unmarked else None,
+    )
+    filters = {"organization": organization, "dates": dates, "venue": venue, "teacher": teacher, "unmarked": unmarked}
+    return table, table.order(rows), filters
 
 
 @login_required
 def session_list(request):
     table, rows, filters = _session_rows(request)
     number = request.GET.get("page")
-    if number is None and table.sort.param == "starts_at":
+    if number is None and table.sort.param == "starts_at" and not filters["unmarked"]:
         # In time order the list opens at today's page: the year's first sessions are rarely what is sought.
         today = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
         number = rows.filter(starts_at__lt=today).count() // SESSIONS_PER_PAGE + 1
     page = Paginator(rows, SESSIONS_PER_PAGE).get_page(number)
-    keep = [("sort", table.sort.param)] + [(k, request.GET[k]) for k in ("venue", "teacher") if request.GET.get(k)]
+    keep = [("sort", table.sort.param)] + [(k, request.GET[k]) for k in ("venue", "teacher", "unmarked") if request.GET.get(k)]
     context = {
         "active": "sessions",
         "page": page,
