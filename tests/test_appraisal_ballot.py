@@ -295,3 +295,27 @@ def test_the_commendation_candidates_keep_their_queries_however_many_branches(pe
         body = client.get(url).content.decode()
     assert all(m.name in body for m in more)
     assert len(four) == len(one)
+
+
+def test_commendation_candidates_show_the_grade_label_and_no_empty_position(people):
+    from decimal import Decimal
+
+    from dangxiao.attendance.models import StudyHourEntry
+
+    f.make_school(people["tree"])
+    branch = f.make_appraisal_branch(people["tree"], parent="C1", code="C1-9")
+    appraisal = services.appraisal_open(branch["org"], 2026, by=branch["secretary"], today=TODAY)
+    services.appraisal_close(appraisal, today=TODAY)
+    full = full_members(branch)
+    services.ratings_propose(appraisal, {m.pk: Grade.EXCELLENT if m == full[0] else Grade.COMPETENT for m in full})
+    services.appraisal_decide(appraisal, decided_on=TODAY, today=TODAY)
+    StudyHourEntry.objects.create(member=full[0], date=TODAY, hours=Decimal("60"), source="external", reference="x")
+    full[0].position = ""
+    full[0].save(update_fields=["position"])
+
+    url = reverse("appraisal:commendations") + "?kind=excellent_member&year=2026"
+    body = login(people["users"]["principal"]).get(url).content.decode()
+    row = body[body.index(f'data-candidate="{full[0].pk}"') :].split("</tr>")[0]
+    assert "等次 优秀" in row and "excellent" not in row
+    assert "无" not in row
+    assert '<div class="table-responsive">' in body
