@@ -305,3 +305,27 @@ def test_opening_the_ballot_tells_each_member_taking_part_once(branch, opened):
     assert all(n.url == reverse("appraisal:my_detail", args=[opened.pk]) for n in notices)
     page = login(branch["members"][0].user).get(reverse("notify:centre")).content.decode()
     assert "民主评议开始投票" in page
+
+
+def test_commendation_candidates_show_the_grade_label_and_no_empty_position(people):
+    from decimal import Decimal
+
+    from dangxiao.attendance.models import StudyHourEntry
+
+    f.make_school(people["tree"])
+    branch = f.make_appraisal_branch(people["tree"], parent="C1", code="C1-9")
+    appraisal = services.appraisal_open(branch["org"], 2026, by=branch["secretary"], today=TODAY)
+    services.appraisal_close(appraisal, today=TODAY)
+    full = full_members(branch)
+    services.ratings_propose(appraisal, {m.pk: Grade.EXCELLENT if m == full[0] else Grade.COMPETENT for m in full})
+    services.appraisal_decide(appraisal, decided_on=TODAY, today=TODAY)
+    StudyHourEntry.objects.create(member=full[0], date=TODAY, hours=Decimal("60"), source="external", reference="x")
+    full[0].position = ""
+    full[0].save(update_fields=["position"])
+
+    url = reverse("appraisal:commendations") + "?kind=excellent_member&year=2026"
+    body = login(people["users"]["principal"]).get(url).content.decode()
+    row = body[body.index(f'data-candidate="{full[0].pk}"') :].split("</tr>")[0]
+    assert "等次 优秀" in row and "excellent" not in row
+    assert "无" not in row
+    assert '<div class="table-responsive">' in body

@@ -62,8 +62,18 @@ def test_the_interface_is_chinese_by_default(people):
 def test_the_language_switcher_is_offered_before_signing_in(db):
     body = Client().get(reverse("login")).content.decode()
     assert f'action="{reverse("set_language")}"' in body
-    assert 'value="zh-hans"' in body and ">简体中文</button>" in body
+    # Only the other language is offered, so the bar stays one short button wide.
     assert 'value="en"' in body and ">English</button>" in body
+    assert ">简体中文</button>" not in body
+    english = in_english(Client()).get(reverse("login")).content.decode()
+    assert 'value="zh-hans"' in english and ">简体中文</button>" in english
+    assert ">English</button>" not in english
+
+
+@pytest.mark.django_db
+def test_the_english_bar_uses_short_group_labels(people):
+    home = in_english(login(people["users"]["principal"])).get(reverse("home")).content.decode()
+    assert 'data-nav-group="people">People</a>' in home and 'data-nav-group="practice">Party life</a>' in home
 
 
 @pytest.mark.django_db

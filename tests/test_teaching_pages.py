@@ -227,6 +227,13 @@ def test_calendar_and_cohort_pages_keep_a_fixed_query_budget(school):
     assert cal_small <= 12 and cohort_small <= 16
 
 
+def test_staff_calendar_entries_link_to_their_session_roll(school):
+    add_sessions(school, school["c1"], 2, datetime(2026, 12, 1, 19, 0, tzinfo=SHANGHAI))
+    body = login(school["users"]["secretary"]).get(reverse("teaching:calendar"), {"date": "2026-12-15"}).content.decode()
+    for session in school["c1"].sessions.all():
+        assert f'href="{reverse("attendance:roll", args=[session.pk])}"' in body
+
+
 def test_month_and_week_views_place_sessions_on_their_days(school):
     add_sessions(school, school["c1"], 2, datetime(2026, 12, 1, 19, 0, tzinfo=SHANGHAI))
     client = login(school["users"]["secretary"])

@@ -83,6 +83,11 @@ class Candidate:
     def subject_id(self) -> int:
         return self.member.pk if self.member else self.organization.pk
 
+    @property
+    def grade_label(self) -> str:
+        """The grade as the reader's language names it (优秀/Excellent), not its stored value."""
+        return Grade(self.grade).label if self.grade in Grade.values else self.grade
+
 
 def candidates(committee: Organization, year: int, kind: str, *, user: User | None = None) -> list[Candidate]:
     """Who the year's rule selects under `committee` (fixed queries), with the board's decision if any."""

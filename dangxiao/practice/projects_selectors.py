@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dangxiao.attendance.models import HomeDeliveryPair
 from dangxiao.core import access
@@ -129,7 +130,7 @@ def duties(user, today: date) -> list:
     if due:
         found.append(
             Duty(
-                label=_("%(n)s 个项目已到期待考核学员") % {"n": due},
+                label=ngettext("%(n)s 个项目已到期待考核学员", "%(n)s 个项目已到期待考核学员", due) % {"n": due},
                 count=due,
                 url=reverse("practice_projects:project_list") + "?due=1",
                 level="overdue",

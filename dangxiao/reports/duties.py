@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dangxiao.attendance.leave import leave_inbox
 from dangxiao.attendance.models import Attendance
@@ -46,7 +47,7 @@ def marks_missing(user, today: date) -> list[Duty]:
     root = scope_root(user)
     return [
         Duty(
-            _("%(n)d 次已上课次未登记考勤") % {"n": n},
+            ngettext("%(n)d 次已上课次未登记考勤", "%(n)d 次已上课次未登记考勤", n) % {"n": n},
             n,
             # The same window as counted here: the last MARKS_LOOKBACK_DAYS days before today.
             url(

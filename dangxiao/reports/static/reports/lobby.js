@@ -12,12 +12,14 @@
       backgroundColor: "transparent",
       color: ["#ff5a4f", "#ffd36b"],
       textStyle: { fontSize: 16 },
-      grid: { left: 8, right: 8, top: 20, bottom: 8, containLabel: true },
+      // Which series is which, named by the page in the reader's language (bars: sessions, line: trainees).
+      legend: { top: 0, textStyle: { fontSize: 16 } },
+      grid: { left: 8, right: 8, top: 44, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: months.map(m => String(m[0])), axisLabel: { fontSize: 16 } },
       yAxis: [{ type: "value", minInterval: 1, axisLabel: { fontSize: 14 } }, { type: "value", minInterval: 1, axisLabel: { fontSize: 14 } }],
       series: [
-        { type: "bar", data: months.map(m => m[1]), barMaxWidth: 28 },
-        { type: "line", yAxisIndex: 1, data: months.map(m => m[2]), lineStyle: { width: 4 }, symbolSize: 10 },
+        { type: "bar", name: node.dataset.barName, data: months.map(m => m[1]), barMaxWidth: 28 },
+        { type: "line", name: node.dataset.lineName, yAxisIndex: 1, data: months.map(m => m[2]), lineStyle: { width: 4 }, symbolSize: 10 },
       ],
     });
   }
