@@ -71,6 +71,7 @@ PUBLIC = {
 @pytest.fixture
 def two(liaison, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.VAR_DIR = tmp_path  # B's background export file (two_schools.make_committee)
     make_school(liaison["tree"])
     return liaison
 
@@ -170,6 +171,7 @@ def b_values(b) -> dict:
         "follow_up_id": b["follow_up"].pk,
         "notifications": b["notification"].pk,
         "notification_id": b["notification"].pk,
+        "exports": b["export"].token,
         "robots": b["robot"].pk,
         "member_pk": b["members"][0].pk,
     }

@@ -83,16 +83,17 @@ def token_for(user_id: int, path: str) -> str:
     return hashlib.sha256(f"{int(user_id)}:{path}".encode()).hexdigest()[:32]
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write then rename, so that a reader never sees half a file."""
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write then rename, so that a reader never sees half a file (the yearly reports' jobs use it too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
-def save(job: Job) -> Job:
-    _write(job.state_path, json.dumps(asdict(job), ensure_ascii=False).encode())
+def save(job) -> object:
+    """Write a job (a dataclass with `state_path`: an export's, or a yearly report's) as its JSON state."""
+    write_atomically(job.state_path, json.dumps(asdict(job), ensure_ascii=False).encode())
     return job
 
 
@@ -164,7 +165,7 @@ def export_build(job: Job, *, now: datetime | None = None) -> Job:
                 response = None
     finished = (now or timezone.now()).isoformat()
     if response is not None and response.status_code == 200 and response.get("Content-Type") == XLSX:
-        _write(job.file_path, response.content)
+        write_atomically(job.file_path, response.content)
         job.status, job.error = DONE, ""
         job.filename = _filename(response) or f"{job.title}.xlsx"
     else:

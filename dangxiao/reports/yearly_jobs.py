@@ -7,8 +7,7 @@ needs a table: a job is a file that says how far it got.
 """
 
 import json
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangxiao.core import access
+from dangxiao.core import access, exports
 from dangxiao.core.params import FIRST_YEAR
 from dangxiao.people.models import Organization, User
 
@@ -77,17 +76,8 @@ def user_dir(user_id: int) -> Path:
     return root_dir() / str(int(user_id))
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write then rename, so that a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def save(job: Job) -> Job:
-    _write(job.state_path, json.dumps(asdict(job), ensure_ascii=False).encode())
-    return job
+    return exports.save(job)
 
 
 def load(user_id: int, organization_id: int, year: int) -> Job | None:
@@ -164,7 +154,7 @@ def report_build(user: User, organization: Organization, year: int, *, now: date
         pdf = render_pdf("reports/yearly/document.html", document_context(figures))
         job.progress = 90
         save(job)
-        _write(job.pdf_path, pdf)
+        exports.write_atomically(job.pdf_path, pdf)
     except Exception as exc:  # the job says it failed; the worker's log has the traceback
         job.status, job.error = FAILED, type(exc).__name__
         save(job)
