@@ -178,7 +178,7 @@ def sort_key(table, column, row):
     if hasattr(row, "_meta"):
         values = [_resolve(row, f) for f in column.order or (column.key,)]
         return values[0] if len(values) == 1 else (None if None in values else tuple(values))
-    value = (column.sort_by or column.value)(row)
+    value = (column.sort_by or column.cell)(row)
     return None if value == "" else value
 
 

@@ -20,12 +20,12 @@ COMPLIANCE_ORGS = Table(
     "compliance",
     [
         Column("organization", _("组织"), _org_name, sort_by=lambda r: r.organization.path),
-        Column("members", _("党员"), lambda r: r.members),
-        Column("exempt", _("免于考核"), lambda r: r.exempt),
-        Column("met", _("已达标"), lambda r: r.met),
+        Column("members", _("党员")),
+        Column("exempt", _("免于考核")),
+        Column("met", _("已达标")),
         Column("met_rate", _("达标率"), lambda r: _percent(r.met_rate)),
-        Column("at_risk", _("有风险"), lambda r: r.at_risk),
-        Column("hours", _("累计学时"), lambda r: r.hours),
+        Column("at_risk", _("有风险")),
+        Column("hours", _("累计学时")),
     ],
     default="organization",
     title=_("学时达标情况"),
@@ -34,13 +34,13 @@ COMPLIANCE_ORGS = Table(
 AT_RISK = Table(
     "study_hours_at_risk",
     [
-        Column("name", _("姓名"), lambda m: m.name),
-        Column("organization", _("组织"), lambda m: m.organization),
+        Column("name", _("姓名")),
+        Column("organization", _("组织")),
         Column("position", _("职务"), lambda m: m.position_label),
-        Column("hours", _("已获学时"), lambda m: m.hours),
-        Column("required", _("要求"), lambda m: m.required),
-        Column("projected", _("预计全年"), lambda m: m.projected),
-        Column("shortfall", _("尚差"), lambda m: m.shortfall),
+        Column("hours", _("已获学时")),
+        Column("required", _("要求")),
+        Column("projected", _("预计全年")),
+        Column("shortfall", _("尚差")),
     ],
     default="-shortfall",
     param="msort",
@@ -53,10 +53,10 @@ def _group_name(row) -> str:
 
 
 RATE_COLUMNS = [
-    Column("attended", _("出勤"), lambda r: r.attended),
-    Column("held", _("已举行"), lambda r: r.held),
+    Column("attended", _("出勤")),
+    Column("held", _("已举行")),
     Column("rate_held", _("出勤率（已举行）"), lambda r: _percent(r.rate_held)),
-    Column("planned", _("全部计划"), lambda r: r.planned),
+    Column("planned", _("全部计划")),
     Column("rate_planned", _("出勤率（全部计划）"), lambda r: _percent(r.rate_planned)),
 ]
 
@@ -64,7 +64,7 @@ ORG_RATES = Table(
     "attendance_by_organization",
     [
         Column("organization", _("组织"), _group_name, sort_by=lambda r: r.subject.path),
-        Column("members", _("党员"), lambda r: r.members),
+        Column("members", _("党员")),
         *RATE_COLUMNS,
     ],
     default="organization",
@@ -76,7 +76,7 @@ COHORT_RATES = Table(
     [
         Column("cohort", _("班次"), lambda r: r.subject.name),
         Column("organization", _("主办组织"), lambda r: r.subject.organization.name),
-        Column("members", _("报名"), lambda r: r.members),
+        Column("members", _("报名")),
         *RATE_COLUMNS,
     ],
     default="-rate_held",
@@ -87,8 +87,8 @@ COHORT_RATES = Table(
 WARNINGS = Table(
     "absentee_warnings",
     [
-        Column("name", _("姓名"), lambda m: m.name),
-        Column("organization", _("组织"), lambda m: m.organization),
+        Column("name", _("姓名")),
+        Column("organization", _("组织")),
         *RATE_COLUMNS,
     ],
     default="rate_held",
@@ -100,11 +100,11 @@ WARNINGS = Table(
 INACTIVE = Table(
     "inactive_members",
     [
-        Column("name", _("姓名"), lambda m: m.name),
+        Column("name", _("姓名")),
         Column("organization", _("组织"), lambda m: m.organization.name, order=("organization__path",)),
         Column("is_mobile", _("流动党员"), lambda m: str(_("是")) if m.is_mobile else ""),
-        Column("last_attended", _("最近出勤"), lambda m: m.last_attended),
-        Column("last_credit", _("最近学时记录"), lambda m: m.last_credit),
+        Column("last_attended", _("最近出勤")),
+        Column("last_credit", _("最近学时记录")),
     ],
     default="organization",
     param="isort",

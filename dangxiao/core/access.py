@@ -137,6 +137,13 @@ def _staff_filtered(user, model_label: str, queryset: QuerySet | None, path_fiel
     return qs if q is None else qs.filter(q)
 
 
+def _offered_to_member(user, model_label: str, queryset: QuerySet | None, path_field: str = "organization__path") -> QuerySet:
+    """Rows run by the user's own organisation (as a member) or one above it; none for a non-member."""
+    qs = apps.get_model(model_label).objects.all() if queryset is None else queryset
+    path = scope_for(user).member_org_path
+    return qs.filter(_ancestor_or_self_q((path,), path_field)) if path else qs.none()
+
+
 def _get_or_404(queryset: QuerySet, pk, message: str):
     """The row `pk` of an already scoped queryset, or a 404 with `message` (a malformed or huge pk too)."""
     try:
@@ -331,12 +338,7 @@ def get_cohort_or_404(user, pk, queryset: QuerySet | None = None):
 
 def filter_open_cohorts(user, queryset: QuerySet | None = None) -> QuerySet:
     """Cohorts a member may enrol in themselves: open, and run by their organisation or one above it."""
-    Cohort = apps.get_model("teaching", "Cohort")
-    qs = Cohort.objects.all() if queryset is None else queryset
-    scope = scope_for(user)
-    if not scope.member_org_path:
-        return qs.none()
-    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"), self_enrol_open=True, archived_at__isnull=True)
+    return _offered_to_member(user, "teaching.Cohort", queryset).filter(self_enrol_open=True, archived_at__isnull=True)
 
 
 def filter_sessions(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -611,12 +613,7 @@ def get_service_or_404(user, pk, queryset: QuerySet | None = None):
 
 def filter_joinable_services(user, queryset: QuerySet | None = None) -> QuerySet:
     """Activities offered to the user as a member: run by their organisation or one above it."""
-    VolunteerService = apps.get_model("practice", "VolunteerService")
-    qs = VolunteerService.objects.all() if queryset is None else queryset
-    scope = scope_for(user)
-    if not scope.member_org_path:
-        return qs.none()
-    return qs.filter(_ancestor_or_self_q((scope.member_org_path,), "organization__path"))
+    return _offered_to_member(user, "practice.VolunteerService", queryset)
 
 
 def get_joinable_service_or_404(user, pk, queryset: QuerySet | None = None):

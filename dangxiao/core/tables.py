@@ -58,6 +58,10 @@ class Column:
     personal: str = ""
     sort_by: Callable[[Any], Any] | None = None  # a Python sort key other than the cell (tree order by path)
 
+    def cell(self, row) -> Any:
+        """The row's value in this column: `value(row)`, or the row's attribute named by the key."""
+        return self.value(row) if self.value else getattr(row, self.key, None)
+
 
 @dataclass(frozen=True)
 class Sort:
@@ -134,7 +138,7 @@ def order_rows(table: Table, rows: Iterable, sort: Sort) -> list:
     own order (Python's sort is stable, reversed ones too)."""
     rows = list(rows)
     column = table.by_key[sort.key]
-    value = column.sort_by or column.value
+    value = column.sort_by or column.cell
     present = [r for r in rows if value(r) not in (None, "")]
     empty = [r for r in rows if value(r) in (None, "")]
     present.sort(key=lambda r: _python_key(value(r)), reverse=sort.descending)
@@ -245,7 +249,7 @@ def export_deferred(request, title, count: int):
 
 
 def _cell(column: Column, row, reveal: bool):
-    value = column.value(row) if column.value else getattr(row, column.key, None)
+    value = column.cell(row)
     if column.personal and not reveal:
         value = MASKS[column.personal](value)
     if isinstance(value, datetime):

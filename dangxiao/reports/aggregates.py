@@ -122,11 +122,15 @@ def _write_counts(year: int, full: bool, counts: list[SessionCount], touched: se
     SessionCount.objects.bulk_create(counts, batch_size=500)
 
 
-def _session_tallies(year: int, now: datetime, attended: dict[int, int]) -> list[SessionTally]:
-    """`attended`: the attendances counted at each of the year's sessions (all members)."""
+def _live_sessions(year: int) -> list[tuple]:
+    """The year's sessions not cancelled, each with the dimensions the tallies group by: read once a run."""
     live = _year_sessions(year).exclude(status=Session.Status.CANCELLED)
     dims = ("cohort__organization_id", "month", "course__kind", "venue__tier", "venue_id", "teacher_id", "co_host_id")
-    sessions = live.annotate(month=ExtractMonth("starts_at")).values_list("pk", "starts_at", *dims).order_by()
+    return list(live.annotate(month=ExtractMonth("starts_at")).values_list("pk", "starts_at", *dims).order_by())
+
+
+def _session_tallies(year: int, now: datetime, sessions: list[tuple], attended: dict[int, int]) -> list[SessionTally]:
+    """`sessions`: _live_sessions; `attended`: the attendances counted at each session (all members)."""
     rows: dict[tuple, SessionTally] = {}
     for pk, starts_at, org, month, course_kind, tier, venue, teacher, partner in sessions:
         held = starts_at < now
@@ -232,12 +236,11 @@ def _year_counts(year: int, full: bool, counts: list[SessionCount], touched: set
         yield from (row for row in stored.order_by().iterator(chunk_size=5000) if row[0] not in touched)
 
 
-def _fold_counts(year: int, now: datetime, rows) -> tuple[dict[int, int], dict[int, int]]:
+def _fold_counts(held: set[int], rows) -> tuple[dict[int, int], dict[int, int]]:
     """Session counts summed per session (all attendances) and per organisation (members' attendances at
     held, not cancelled sessions of their own cohorts)."""
     per_session: dict[int, int] = {}
     per_org: dict[int, int] = {}
-    held = set(_year_sessions(year).filter(starts_at__lt=now).exclude(status=Session.Status.CANCELLED).values_list("pk", flat=True))
     for session_id, org_id, attended, enrolled in rows:
         per_session[session_id] = per_session.get(session_id, 0) + attended
         if session_id in held:
@@ -257,8 +260,11 @@ def aggregates_refresh(year: int, *, today: date | None = None, now: datetime | 
     run = AggregateRun.objects.filter(year=year).first()
     sizes = _table_sizes()
     full, counts, touched = _refresh_counts(year, run, sizes, full, wall)
-    per_session, per_org = _fold_counts(year, now, _year_counts(year, full, counts, touched))
-    tallies, org_years, matters = _session_tallies(year, now, per_session), _org_years(year, today, now, per_org), _matter_months(year)
+    sessions = _live_sessions(year)
+    held = {pk for pk, starts_at, *_dims in sessions if starts_at < now}
+    per_session, per_org = _fold_counts(held, _year_counts(year, full, counts, touched))
+    tallies = _session_tallies(year, now, sessions, per_session)
+    org_years, matters = _org_years(year, today, now, per_org), _matter_months(year)
     rows, top, enrollments = sizes
     recounted = _year_sessions(year).count() if full else len(touched)
     with transaction.atomic():
