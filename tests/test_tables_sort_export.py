@@ -448,3 +448,19 @@ def test_the_table_pages_keep_a_fixed_query_budget(school, django_assert_max_num
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert client.get(reverse(url), {"sort": "-name" if "session" not in url else "-title"}).status_code == 200
+
+
+def test_one_user_cannot_fill_the_queue_with_exports(school, monkeypatch, settings, tmp_path):
+    from dangxiao.core import exports
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(tables, "MAX_EXPORT_ROWS", 1)
+    monkeypatch.setattr(exports, "MAX_PENDING", 2)
+    monkeypatch.setattr("dangxiao.core.tasks.build_export", lambda *a: None)  # the worker is busy: jobs stay queued
+    client = login(school["users"]["principal"])
+    url = reverse("teaching:session_export")
+    assert client.get(url, {"x": 1}).status_code == 202 and client.get(url, {"x": 2}).status_code == 202
+    assert client.get(url, {"x": 1}).status_code == 202  # the same export again: the job on its way
+    busy = client.get(url, {"x": 3})
+    assert busy.status_code == 429 and "请待其完成后再导出" in busy.content.decode()
+    assert len(exports.recent(school["users"]["principal"].pk)) == 2

@@ -27,9 +27,14 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KEEP = timedelta(days=7)
 STALE = timedelta(minutes=30)  # queued or running this long: taken for lost, may be asked again
 MAX_QUEUED_ROWS = 500_000  # a queued export holds its rows' cells in memory as it writes them
+MAX_PENDING = 3  # a user's exports queued or running at once: more waits for those to finish
 
 # Sent when a queued export has been built (or has failed): sender=None, job=Job.
 export_finished = Signal()
+
+
+class TooManyPending(Exception):
+    """The user already has MAX_PENDING exports on their way (one user cannot fill the queue)."""
 
 
 @dataclass
@@ -128,6 +133,8 @@ def export_request(
     job = load(user_id, token)
     if job is not None and job.pending and not job.is_stale(now):
         return job, False
+    if sum(1 for j in recent(user_id) if j.pending and not j.is_stale(now)) >= MAX_PENDING:
+        raise TooManyPending(MAX_PENDING)
     job = Job(
         user_id=user_id, token=token, path=path, title=str(title)[:60], rows=rows, requested_at=now.isoformat(), remote_addr=remote_addr
     )

@@ -239,9 +239,12 @@ def export_deferred(request, title, count: int):
         return None
     from .tasks import build_export
 
-    job, queued = exports.export_request(
-        request.user.pk, request.get_full_path(), title, count, remote_addr=request.META.get("REMOTE_ADDR", "")
-    )
+    try:
+        job, queued = exports.export_request(
+            request.user.pk, request.get_full_path(), title, count, remote_addr=request.META.get("REMOTE_ADDR", "")
+        )
+    except exports.TooManyPending as exc:
+        return render(request, "core/export_busy.html", {"pending": exc.args[0], "back": request.path}, status=429)
     if queued:
         build_export(job.user_id, job.token)
     context = {"job": job, "count": count, "limit": MAX_EXPORT_ROWS, "back": request.path}
